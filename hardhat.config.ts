@@ -1,0 +1,46 @@
+import { createRequire } from "node:module";
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import hardhatTypechain from "@nomicfoundation/hardhat-typechain";
+import { configVariable, defineConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+
+/** The compiler comes from the npm `solc` package (pinned exactly), so a build downloads nothing. */
+const solcjs = (pkg: string) => ({
+  version: require(`${pkg}/package.json`).version as string,
+  path: require.resolve(`${pkg}/soljson.js`),
+  settings: { optimizer: { enabled: true, runs: 10_000 }, evmVersion: "cancun" },
+});
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers, hardhatTypechain],
+  solidity: {
+    profiles: {
+      default: { compilers: [solcjs("solc")] },
+      production: { compilers: [solcjs("solc")] },
+    },
+  },
+  paths: {
+    sources: "contracts",
+    tests: { solidity: "test/solidity", mocha: "test/integration" },
+    ignition: "deploy",
+  },
+  typechain: { outDir: "packages/contracts/typechain" },
+  test: {
+    solidity: {
+      fuzz: { runs: 256 },
+      invariant: { runs: 64, depth: 40, failOnRevert: false },
+    },
+  },
+  networks: {
+    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // A public testnet, configured from the environment: `VERITY_TESTNET_RPC_URL` and
+    // `VERITY_DEPLOYER_KEY` (or `npx hardhat keystore set VERITY_DEPLOYER_KEY`).
+    testnet: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("VERITY_TESTNET_RPC_URL"),
+      accounts: [configVariable("VERITY_DEPLOYER_KEY")],
+    },
+  },
+});
