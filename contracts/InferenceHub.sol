@@ -1,0 +1,697 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
+import {IInferenceHub} from "./interfaces/IInferenceHub.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
+import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
+import {ExactGasCall} from "./libraries/ExactGasCall.sol";
+import {
+    CallbackResult,
+    Challenge,
+    FailureReason,
+    ProofMode,
+    Request,
+    RequestStatus,
+    Submission
+} from "./types/Inference.sol";
+
+/// @title InferenceHub
+/// @notice Escrow and settlement for inference requests. See `IInferenceHub` and docs/protocol.md.
+/// @dev Each request costs one storage slot: a commitment to its state whose low byte is the
+/// `RequestStatus` and whose other 31 bytes are a hash of what settlement must be shown again
+/// (the request; then the submission; then the challenge). No reentrancy guard: every function
+/// that calls out (consumer callback, withdrawal) moves the request to its next status first, so a
+/// reentrant call finds it no longer in the status it needs.
+contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
+    using SafeCast for uint256;
+
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    bytes32 public constant DISPUTE_RESOLVER_ROLE = keccak256("DISPUTE_RESOLVER_ROLE");
+
+    bytes32 public constant RESULT_TYPEHASH = keccak256(
+        "InferenceResult(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 environmentId)"
+    );
+    bytes32 public constant FAILURE_TYPEHASH = keccak256(
+        "InferenceFailure(uint256 requestId,bytes32 modelId,bytes32 inputHash,uint8 reason,bytes32 environmentId)"
+    );
+
+    IModelRegistry public immutable MODEL_REGISTRY;
+    IWorkerRegistry public immutable WORKER_REGISTRY;
+
+    bytes32 private constant STATUS_MASK = bytes32(uint256(0xff));
+
+    Config private _config;
+    DisputeConfig private _disputeConfig;
+    address private _treasury;
+    uint256 private _nextRequestId = 1;
+    mapping(uint256 requestId => bytes32 commitment) private _commitments;
+    mapping(address account => uint256 balanceWei) private _balances;
+    mapping(ProofMode mode => IProofVerifier verifier) private _verifiers;
+
+    constructor(
+        address admin,
+        IModelRegistry modelRegistry,
+        IWorkerRegistry workerRegistry,
+        address treasury_,
+        Config memory config_,
+        DisputeConfig memory disputeConfig_
+    ) EIP712("Verity InferenceHub", "1") {
+        if (admin == address(0) || treasury_ == address(0)) revert InvalidAddress();
+        MODEL_REGISTRY = modelRegistry;
+        WORKER_REGISTRY = workerRegistry;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(PAUSER_ROLE, admin);
+        _setTreasury(treasury_);
+        _setConfig(config_);
+        _setDisputeConfig(disputeConfig_);
+    }
+
+    /// @notice Accepts slashed stake from the worker registry, and nothing else.
+    receive() external payable {
+        if (msg.sender != address(WORKER_REGISTRY)) revert UnexpectedSender(msg.sender);
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    /// @inheritdoc IInferenceHub
+    function requestInference(
+        bytes32 modelId,
+        bytes calldata input,
+        ProofMode proofMode,
+        address callback,
+        uint32 callbackGasLimit,
+        uint64 deadline
+    ) external payable whenNotPaused returns (uint256 requestId) {
+        Request memory request = _newRequest(
+            modelId,
+            input,
+            proofMode,
+            callback,
+            callbackGasLimit,
+            deadline
+        );
+        requestId = request.id;
+        _commitments[requestId] = _tag(keccak256(abi.encode(request)), RequestStatus.Pending);
+        emit InferenceRequested(requestId, modelId, msg.sender, request, input);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function quote(
+        bytes32 modelId,
+        uint32 callbackGasLimit
+    ) external view returns (uint256 minimumWei) {
+        Config memory cfg = _config;
+        return
+            MODEL_REGISTRY.getRequestTerms(modelId).feeWei +
+            cfg.protocolFeeWei +
+            cfg.minWorkerRewardWei +
+            uint256(callbackGasLimit) * cfg.callbackGasPriceWei;
+    }
+
+    // ---------------------------------------------------------------- results
+
+    /// @inheritdoc IInferenceHub
+    function submitResult(
+        Request calldata request,
+        bytes calldata output,
+        bytes32 environmentId,
+        bytes calldata proof
+    ) external whenNotPaused {
+        _submit(
+            request,
+            _requireStatus(request, _hashRequest(request), RequestStatus.Pending),
+            output,
+            environmentId,
+            proof
+        );
+    }
+
+    /// @inheritdoc IInferenceHub
+    function submitResults(ResultSubmission[] calldata results) external whenNotPaused {
+        for (uint256 i; i < results.length; ++i) {
+            ResultSubmission calldata item = results[i];
+            bytes32 requestHash = _hashRequest(item.request);
+            RequestStatus status = _statusOf(_commitments[item.request.id]);
+            // Another worker or a refund got there first: not this batch's fault.
+            if (status > RequestStatus.Pending) {
+                emit ResultSkipped(item.request.id, status);
+                continue;
+            }
+            _submit(
+                item.request,
+                _requireStatus(item.request, requestHash, RequestStatus.Pending),
+                item.output,
+                item.environmentId,
+                item.signature
+            );
+        }
+    }
+
+    /// @inheritdoc IInferenceHub
+    function finalize(
+        Request calldata request,
+        Submission calldata submission,
+        bytes calldata output
+    ) external {
+        bytes32 submissionHash = _submissionHash(_hashRequest(request), submission);
+        _requireStatus(request, submissionHash, RequestStatus.Submitted);
+        if (block.timestamp < submission.finalizableAt) {
+            revert ChallengeWindowOpen(request.id, submission.finalizableAt);
+        }
+        if (keccak256(output) != submission.outputHash) revert OutputMismatch(request.id);
+        _settle(request, submission.worker, submission.outputHash, output, 0);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function reportFailure(
+        Request calldata request,
+        FailureReason reason,
+        bytes32 environmentId,
+        bytes calldata signature
+    ) external whenNotPaused {
+        _requireStatus(request, _hashRequest(request), RequestStatus.Pending);
+        if (reason == FailureReason.None) revert NoFailureReason();
+        if (block.timestamp > request.deadline) revert RequestExpired(request.id, request.deadline);
+        bytes32 digest = _failureDigest(
+            request.id,
+            request.modelId,
+            request.inputHash,
+            reason,
+            environmentId
+        );
+        address worker = _recoverEligible(request, digest, environmentId, signature);
+
+        _commitments[request.id] = _tag(0, RequestStatus.Failed);
+        (CallbackResult callbackResult, uint256 refundWei) = _refundRequester(request, reason);
+        emit RequestFailed(request.id, worker, reason, callbackResult);
+        emit RequestRefunded(request.id, request.requester, refundWei, callbackResult);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function refund(Request calldata request) external {
+        _requireStatus(request, _hashRequest(request), RequestStatus.Pending);
+        if (block.timestamp <= request.deadline)
+            revert RequestNotExpired(request.id, request.deadline);
+        _commitments[request.id] = _tag(0, RequestStatus.Refunded);
+        (CallbackResult callbackResult, uint256 refundWei) = _refundRequester(
+            request,
+            FailureReason.None
+        );
+        emit RequestRefunded(request.id, request.requester, refundWei, callbackResult);
+    }
+
+    // ---------------------------------------------------------------- challenges
+
+    /// @inheritdoc IInferenceHub
+    function challenge(
+        Request calldata request,
+        Submission calldata submission,
+        bytes32 claimedOutputHash
+    ) external payable whenNotPaused {
+        bytes32 submissionHash = _submissionHash(_hashRequest(request), submission);
+        _requireStatus(request, submissionHash, RequestStatus.Submitted);
+        if (block.timestamp >= submission.finalizableAt) {
+            revert ChallengeWindowClosed(request.id, submission.finalizableAt);
+        }
+        uint256 bondWei = _disputeConfig.challengeBondWei;
+        if (msg.value < bondWei) revert InsufficientBond(msg.value, bondWei);
+        if (claimedOutputHash == submission.outputHash) revert ChallengeSameOutput(request.id);
+
+        Challenge memory record = Challenge({
+            challenger: msg.sender,
+            bondWei: msg.value.toUint96(),
+            claimedOutputHash: claimedOutputHash,
+            challengedAt: uint64(block.timestamp)
+        });
+        _commitments[request.id] = _tag(
+            _challengeHash(submissionHash, record),
+            RequestStatus.Challenged
+        );
+        emit ResultChallenged(request.id, msg.sender, claimedOutputHash, msg.value);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function resolveChallenge(
+        Request calldata request,
+        Submission calldata submission,
+        Challenge calldata challengeRecord,
+        bytes calldata output,
+        bool challengerWon
+    ) external onlyRole(DISPUTE_RESOLVER_ROLE) {
+        _requireChallenged(request, submission, challengeRecord);
+        if (!challengerWon) {
+            if (keccak256(output) != submission.outputHash) revert OutputMismatch(request.id);
+            emit ChallengeResolved(request.id, false, 0);
+            // The bond compensates the worker for the delay.
+            _settle(
+                request,
+                submission.worker,
+                submission.outputHash,
+                output,
+                challengeRecord.bondWei
+            );
+            return;
+        }
+        _commitments[request.id] = _tag(0, RequestStatus.Refunded);
+        uint256 slashedWei = WORKER_REGISTRY.slash(
+            submission.worker,
+            _disputeConfig.slashAmountWei
+        );
+        _balances[challengeRecord.challenger] += challengeRecord.bondWei + slashedWei;
+        emit ChallengeResolved(request.id, true, slashedWei);
+        (CallbackResult callbackResult, uint256 refundWei) = _refundRequester(
+            request,
+            FailureReason.None
+        );
+        emit RequestRefunded(request.id, request.requester, refundWei, callbackResult);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function expireChallenge(
+        Request calldata request,
+        Submission calldata submission,
+        Challenge calldata challengeRecord
+    ) external {
+        _requireChallenged(request, submission, challengeRecord);
+        uint64 expiresAt = challengeRecord.challengedAt + _disputeConfig.disputeTimeoutSeconds;
+        if (block.timestamp < expiresAt) revert DisputeNotExpired(request.id, expiresAt);
+        _commitments[request.id] = _tag(0, RequestStatus.Refunded);
+        _balances[challengeRecord.challenger] += challengeRecord.bondWei;
+        emit ChallengeExpired(request.id);
+        (CallbackResult callbackResult, uint256 refundWei) = _refundRequester(
+            request,
+            FailureReason.None
+        );
+        emit RequestRefunded(request.id, request.requester, refundWei, callbackResult);
+    }
+
+    // ---------------------------------------------------------------- balances
+
+    /// @inheritdoc IInferenceHub
+    function withdraw(address payable to) external {
+        uint256 amountWei = _balances[msg.sender];
+        if (amountWei == 0) revert NothingToWithdraw();
+        _balances[msg.sender] = 0;
+        emit Withdrawal(msg.sender, to, amountWei);
+        (bool ok, ) = to.call{value: amountWei}("");
+        if (!ok) revert TransferFailed(to, amountWei);
+    }
+
+    // ---------------------------------------------------------------- admin
+
+    function setConfig(Config calldata config_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setConfig(config_);
+    }
+
+    function setDisputeConfig(
+        DisputeConfig calldata config_
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setDisputeConfig(config_);
+    }
+
+    function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setTreasury(treasury_);
+    }
+
+    /// @notice Plugs in the proof check for ZK or QUORUM. Requests made earlier keep their mode.
+    function setProofVerifier(
+        ProofMode mode,
+        IProofVerifier verifier
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (mode == ProofMode.ATTESTED) revert InvalidConfig();
+        _verifiers[mode] = verifier;
+        emit ProofVerifierSet(mode, address(verifier));
+    }
+
+    /// @notice Stops new requests, submissions and challenges. Finalization, refunds and
+    /// withdrawals stay open, so no escrow is ever stranded by a pause.
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        _unpause();
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IInferenceHub
+    function balanceOf(address account) external view returns (uint256) {
+        return _balances[account];
+    }
+
+    /// @inheritdoc IInferenceHub
+    function requestStatus(uint256 requestId) external view returns (RequestStatus) {
+        return _statusOf(_commitments[requestId]);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function requestCommitment(uint256 requestId) external view returns (bytes32) {
+        return _commitments[requestId];
+    }
+
+    /// @inheritdoc IInferenceHub
+    function hashRequest(Request calldata request) external pure returns (bytes32) {
+        return _hashRequest(request);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function resultDigest(
+        uint256 requestId,
+        bytes32 modelId,
+        bytes32 inputHash,
+        bytes32 outputHash,
+        bytes32 environmentId
+    ) external view returns (bytes32) {
+        return _resultDigest(requestId, modelId, inputHash, outputHash, environmentId);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function failureDigest(
+        uint256 requestId,
+        bytes32 modelId,
+        bytes32 inputHash,
+        FailureReason reason,
+        bytes32 environmentId
+    ) external view returns (bytes32) {
+        return _failureDigest(requestId, modelId, inputHash, reason, environmentId);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function config() external view returns (Config memory) {
+        return _config;
+    }
+
+    /// @inheritdoc IInferenceHub
+    function disputeConfig() external view returns (DisputeConfig memory) {
+        return _disputeConfig;
+    }
+
+    /// @inheritdoc IInferenceHub
+    function treasury() external view returns (address) {
+        return _treasury;
+    }
+
+    /// @inheritdoc IInferenceHub
+    function proofVerifier(ProofMode mode) external view returns (IProofVerifier) {
+        return _verifiers[mode];
+    }
+
+    /// @inheritdoc IInferenceHub
+    function nextRequestId() external view returns (uint256) {
+        return _nextRequestId;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev Checks a new request against the model and the config, and prices it.
+    function _newRequest(
+        bytes32 modelId,
+        bytes calldata input,
+        ProofMode proofMode,
+        address callback,
+        uint32 callbackGasLimit,
+        uint64 deadline
+    ) private returns (Request memory request) {
+        IModelRegistry.RequestTerms memory terms = MODEL_REGISTRY.getRequestTerms(modelId);
+        if (terms.status != IModelRegistry.ModelStatus.Active) revert ModelNotActive(modelId);
+        if (terms.proofModes & (1 << uint8(proofMode)) == 0)
+            revert ProofModeNotAllowed(modelId, proofMode);
+        if (proofMode != ProofMode.ATTESTED && address(_verifiers[proofMode]) == address(0)) {
+            revert ProofModeUnavailable(proofMode);
+        }
+        if (input.length != terms.inputBytes)
+            revert InputLengthMismatch(modelId, input.length, terms.inputBytes);
+        if (callback == address(0) && callbackGasLimit != 0) revert CallbackGasLimitWithoutTarget();
+
+        Config memory cfg = _config;
+        uint64 earliest = uint64(block.timestamp) + cfg.assignmentGraceSeconds;
+        uint64 latest = uint64(block.timestamp) + cfg.maxDeadlineSeconds;
+        if (deadline < earliest || deadline > latest)
+            revert InvalidDeadline(deadline, earliest, latest);
+
+        uint256 callbackFeeWei = uint256(callbackGasLimit) * cfg.callbackGasPriceWei;
+        uint256 requiredWei =
+            terms.feeWei + cfg.protocolFeeWei + callbackFeeWei + cfg.minWorkerRewardWei;
+        if (msg.value < requiredWei) revert InsufficientPayment(msg.value, requiredWei);
+
+        uint256 requestId = _nextRequestId++;
+        request.id = requestId;
+        request.requester = msg.sender;
+        request.callback = callback;
+        request.modelOwner = terms.owner;
+        request.assignee = WORKER_REGISTRY.pickWorker(
+            uint256(keccak256(abi.encode(block.prevrandao, requestId)))
+        );
+        request.modelId = modelId;
+        request.inputHash = keccak256(input);
+        request.modelFeeWei = terms.feeWei;
+        // msg.value >= requiredWei covers the subtraction; the cast bounds the whole payment.
+        request.workerRewardWei = (msg.value - requiredWei + cfg.minWorkerRewardWei).toUint96();
+        request.protocolFeeWei = cfg.protocolFeeWei;
+        request.callbackFeeWei = uint96(callbackFeeWei);
+        request.requestedAt = uint64(block.timestamp);
+        request.deadline = deadline;
+        request.callbackGasLimit = callbackGasLimit;
+        request.challengeWindowSeconds = cfg.challengeWindowSeconds;
+        request.assignmentGraceSeconds = cfg.assignmentGraceSeconds;
+        request.proofMode = proofMode;
+    }
+
+    function _submit(
+        Request calldata request,
+        bytes32 requestHash,
+        bytes calldata output,
+        bytes32 environmentId,
+        bytes calldata proof
+    ) private {
+        if (block.timestamp > request.deadline) revert RequestExpired(request.id, request.deadline);
+        bytes32 outputHash = keccak256(output);
+        if (request.proofMode != ProofMode.ATTESTED) {
+            // Other modes are final once their verifier accepts the proof.
+            address prover = _verifiers[request.proofMode].verify(request, outputHash, proof);
+            emit ResultSubmitted(
+                request.id,
+                prover,
+                environmentId,
+                outputHash,
+                uint64(block.timestamp),
+                output
+            );
+            _settle(request, prover, outputHash, output, 0);
+            return;
+        }
+        bytes32 digest = _resultDigest(
+            request.id,
+            request.modelId,
+            request.inputHash,
+            outputHash,
+            environmentId
+        );
+        address worker = _recoverEligible(request, digest, environmentId, proof);
+        uint64 finalizableAt = uint64(block.timestamp) + request.challengeWindowSeconds;
+        emit ResultSubmitted(request.id, worker, environmentId, outputHash, finalizableAt, output);
+        if (request.challengeWindowSeconds == 0) {
+            _settle(request, worker, outputHash, output, 0);
+        } else {
+            Submission memory submission = Submission(
+                worker,
+                outputHash,
+                environmentId,
+                finalizableAt
+            );
+            _commitments[request.id] = _tag(
+                _submissionHash(requestHash, submission),
+                RequestStatus.Submitted
+            );
+        }
+    }
+
+    /// @dev Recovers the signer and checks it may answer this request now.
+    function _recoverEligible(
+        Request calldata request,
+        bytes32 digest,
+        bytes32 environmentId,
+        bytes calldata signature
+    ) private view returns (address worker) {
+        worker = ECDSA.recoverCalldata(digest, signature);
+        WORKER_REGISTRY.checkEligible(worker, environmentId);
+        if (
+            worker != request.assignee &&
+            request.assignee != address(0) &&
+            block.timestamp < request.requestedAt + request.assignmentGraceSeconds
+        ) revert NotAssignee(request.id, worker, request.assignee);
+    }
+
+    /// @dev Pays everyone and calls the consumer back. `extraWorkerWei` is a lost challenge bond.
+    function _settle(
+        Request calldata request,
+        address worker,
+        bytes32 outputHash,
+        bytes calldata output,
+        uint256 extraWorkerWei
+    ) private {
+        _commitments[request.id] = _tag(0, RequestStatus.Settled);
+        // Credits to one account within a batch cost 100 gas each after the first (EIP-2200), so
+        // crediting per result is as cheap as summing in memory and much simpler.
+        _balances[worker] += request.workerRewardWei + extraWorkerWei;
+        _balances[request.modelOwner] += request.modelFeeWei;
+        _balances[_treasury] += request.protocolFeeWei;
+        CallbackResult callbackResult = _callBack(
+            request,
+            abi.encodeCall(
+                IInferenceConsumer.onInferenceResult,
+                (request.id, request.modelId, output)
+            )
+        );
+        emit RequestSettled(request.id, worker, outputHash, callbackResult);
+    }
+
+    /// @dev Credits the requester with the whole escrow, less the callback fee if a callback ran.
+    function _refundRequester(
+        Request calldata request,
+        FailureReason reason
+    ) private returns (CallbackResult callbackResult, uint256 refundWei) {
+        refundWei = uint256(request.modelFeeWei) + request.workerRewardWei + request.protocolFeeWei;
+        if (request.callbackGasLimit == 0) refundWei += request.callbackFeeWei;
+        _balances[request.requester] += refundWei;
+        callbackResult = _callBack(
+            request,
+            abi.encodeCall(IInferenceConsumer.onInferenceFailed, (request.id, reason))
+        );
+    }
+
+    /// @dev Runs the consumer callback, if any, and pays its fee to whoever sent this transaction.
+    function _callBack(
+        Request calldata request,
+        bytes memory data
+    ) private returns (CallbackResult result) {
+        if (request.callbackGasLimit == 0) return CallbackResult.None;
+        _balances[msg.sender] += request.callbackFeeWei;
+        bytes memory reason;
+        (result, reason) = ExactGasCall.call(request.callback, request.callbackGasLimit, data);
+        if (result != CallbackResult.Succeeded)
+            emit CallbackFailed(request.id, request.callback, result, reason);
+    }
+
+    function _requireChallenged(
+        Request calldata request,
+        Submission calldata submission,
+        Challenge calldata record
+    ) private view {
+        bytes32 submissionHash = _submissionHash(_hashRequest(request), submission);
+        _requireStatus(request, _challengeHash(submissionHash, record), RequestStatus.Challenged);
+    }
+
+    /// @dev Reverts unless the stored commitment is `hash` in `status`; returns `hash`.
+    function _requireStatus(
+        Request calldata request,
+        bytes32 hash,
+        RequestStatus status
+    ) private view returns (bytes32) {
+        bytes32 stored = _commitments[request.id];
+        if (stored == _tag(hash, status)) return hash;
+        RequestStatus actual = _statusOf(stored);
+        if (actual == status) revert RequestMismatch(request.id);
+        if (status == RequestStatus.Pending) revert RequestNotPending(request.id, actual);
+        if (status == RequestStatus.Submitted) revert RequestNotSubmitted(request.id, actual);
+        revert RequestNotChallenged(request.id, actual);
+    }
+
+    function _hashRequest(Request calldata request) private pure returns (bytes32) {
+        return keccak256(abi.encode(request));
+    }
+
+    function _submissionHash(
+        bytes32 requestHash,
+        Submission memory submission
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(requestHash, submission));
+    }
+
+    function _challengeHash(
+        bytes32 submissionHash,
+        Challenge memory record
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(submissionHash, record));
+    }
+
+    function _resultDigest(
+        uint256 requestId,
+        bytes32 modelId,
+        bytes32 inputHash,
+        bytes32 outputHash,
+        bytes32 environmentId
+    ) private view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        RESULT_TYPEHASH,
+                        requestId,
+                        modelId,
+                        inputHash,
+                        outputHash,
+                        environmentId
+                    )
+                )
+            );
+    }
+
+    function _failureDigest(
+        uint256 requestId,
+        bytes32 modelId,
+        bytes32 inputHash,
+        FailureReason reason,
+        bytes32 environmentId
+    ) private view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        FAILURE_TYPEHASH,
+                        requestId,
+                        modelId,
+                        inputHash,
+                        reason,
+                        environmentId
+                    )
+                )
+            );
+    }
+
+    /// @dev The status replaces the hash's low byte: 248 bits of hash still bind the data.
+    function _tag(bytes32 hash, RequestStatus status) private pure returns (bytes32) {
+        return (hash & ~STATUS_MASK) | bytes32(uint256(status));
+    }
+
+    function _statusOf(bytes32 commitment) private pure returns (RequestStatus) {
+        return RequestStatus(uint8(uint256(commitment)));
+    }
+
+    function _setConfig(Config memory config_) private {
+        if (config_.maxDeadlineSeconds <= config_.assignmentGraceSeconds) revert InvalidConfig();
+        _config = config_;
+        emit ConfigUpdated(config_);
+    }
+
+    function _setDisputeConfig(DisputeConfig memory config_) private {
+        if (config_.challengeBondWei == 0 || config_.disputeTimeoutSeconds == 0)
+            revert InvalidConfig();
+        _disputeConfig = config_;
+        emit DisputeConfigUpdated(config_);
+    }
+
+    function _setTreasury(address treasury_) private {
+        if (treasury_ == address(0)) revert InvalidAddress();
+        _treasury = treasury_;
+        emit TreasuryUpdated(treasury_);
+    }
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {TensorCodec} from "./libraries/TensorCodec.sol";
+import {ProofMode} from "./types/Inference.sol";
+
+/// @title ModelRegistry
+/// @notice Permissionless registry of ONNX models keyed by content hash. Each model is controlled by
+/// its owner alone; there is no admin.
+contract ModelRegistry is IModelRegistry {
+    /// @dev Every defined `ProofMode` as a bit: ATTESTED | ZK | QUORUM.
+    uint8 private constant ALL_PROOF_MODES = uint8((1 << (uint8(type(ProofMode).max) + 1)) - 1);
+    /// @dev Outputs are fixed-point int32: more than 18 decimals cannot hold a unit.
+    uint8 private constant MAX_DECIMALS = 18;
+
+    mapping(bytes32 modelId => Model) private _models;
+
+    modifier onlyModelOwner(bytes32 modelId) {
+        _checkModelOwner(modelId);
+        _;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function registerModel(bytes32 modelId, ModelSpec calldata spec) external {
+        if (modelId == bytes32(0)) revert ModelIdZero();
+        Model storage model = _models[modelId];
+        if (model.status != ModelStatus.None) revert ModelAlreadyRegistered(modelId);
+        if (bytes(spec.uri).length == 0) revert EmptyUri();
+        uint256 inputBytes = TensorCodec.encodedLength(spec.inputShape);
+        uint256 outputBytes = TensorCodec.encodedLength(spec.outputShape);
+        if (inputBytes == 0 || outputBytes == 0) revert InvalidShape();
+        if (spec.decimals > MAX_DECIMALS) revert InvalidDecimals(spec.decimals);
+        if (spec.proofModes == 0 || spec.proofModes & ~ALL_PROOF_MODES != 0) {
+            revert InvalidProofModes(spec.proofModes);
+        }
+        if (spec.previousVersion != bytes32(0)) _checkModelOwner(spec.previousVersion);
+
+        model.owner = msg.sender;
+        model.feeWei = spec.feeWei;
+        model.status = ModelStatus.Active;
+        model.proofModes = spec.proofModes;
+        model.decimals = spec.decimals;
+        // Both lengths are below 2^32 (see TensorCodec.MAX_ELEMENTS).
+        model.inputBytes = uint32(inputBytes);
+        model.outputBytes = uint32(outputBytes);
+        model.previousVersion = spec.previousVersion;
+        model.uri = spec.uri;
+        model.inputShape = spec.inputShape;
+        model.outputShape = spec.outputShape;
+        emit ModelRegistered(
+            modelId,
+            msg.sender,
+            spec.previousVersion,
+            spec.uri,
+            spec.inputShape,
+            spec.outputShape,
+            spec.decimals,
+            spec.feeWei,
+            spec.proofModes
+        );
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setFee(bytes32 modelId, uint96 feeWei) external onlyModelOwner(modelId) {
+        _models[modelId].feeWei = feeWei;
+        emit ModelFeeUpdated(modelId, feeWei);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function deprecate(bytes32 modelId) external onlyModelOwner(modelId) {
+        Model storage model = _models[modelId];
+        if (model.status != ModelStatus.Active) revert ModelNotActive(modelId);
+        model.status = ModelStatus.Deprecated;
+        emit ModelDeprecated(modelId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function transferModelOwnership(
+        bytes32 modelId,
+        address newOwner
+    ) external onlyModelOwner(modelId) {
+        if (newOwner == address(0)) revert InvalidOwner(newOwner);
+        _models[modelId].owner = newOwner;
+        emit ModelOwnershipTransferred(modelId, msg.sender, newOwner);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setZkCommitment(
+        bytes32 modelId,
+        ZkCommitment calldata zk
+    ) external onlyModelOwner(modelId) {
+        if (zk.verifier.code.length == 0) revert VerifierHasNoCode(zk.verifier);
+        _models[modelId].zk = zk;
+        emit ModelZkCommitmentSet(modelId, zk.circuitHash, zk.verifyingKeyHash, zk.verifier);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function getModel(bytes32 modelId) external view returns (Model memory) {
+        return _models[modelId];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function getRequestTerms(bytes32 modelId) external view returns (RequestTerms memory terms) {
+        Model storage model = _models[modelId];
+        terms = RequestTerms({
+            owner: model.owner,
+            feeWei: model.feeWei,
+            status: model.status,
+            proofModes: model.proofModes,
+            inputBytes: model.inputBytes
+        });
+        if (terms.status == ModelStatus.None) revert ModelNotFound(modelId);
+    }
+
+    function _checkModelOwner(bytes32 modelId) private view {
+        Model storage model = _models[modelId];
+        if (model.status == ModelStatus.None) revert ModelNotFound(modelId);
+        if (model.owner != msg.sender) revert NotModelOwner(modelId, msg.sender);
+    }
+}

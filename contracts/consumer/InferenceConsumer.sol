@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IInferenceConsumer} from "../interfaces/IInferenceConsumer.sol";
+import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
+import {FailureReason, ProofMode} from "../types/Inference.sol";
+
+/// @title InferenceConsumer
+/// @notice Inherit this to receive verified inference results. The hub calls the external entry
+/// points, which check the caller and forward to the internal hooks you override.
+/// @dev The hub calls back with exactly the gas limit given at request time; a hook that reverts or
+/// runs out of gas is recorded by the hub (`CallbackFailed`) and the request settles regardless.
+abstract contract InferenceConsumer is IInferenceConsumer {
+    IInferenceHub public immutable INFERENCE_HUB;
+
+    error OnlyInferenceHub(address caller);
+
+    constructor(IInferenceHub hub) {
+        INFERENCE_HUB = hub;
+    }
+
+    /// @inheritdoc IInferenceConsumer
+    function onInferenceResult(uint256 requestId, bytes32 modelId, bytes calldata output) external {
+        if (msg.sender != address(INFERENCE_HUB)) revert OnlyInferenceHub(msg.sender);
+        _onInferenceResult(requestId, modelId, output);
+    }
+
+    /// @inheritdoc IInferenceConsumer
+    function onInferenceFailed(uint256 requestId, FailureReason reason) external {
+        if (msg.sender != address(INFERENCE_HUB)) revert OnlyInferenceHub(msg.sender);
+        _onInferenceFailed(requestId, reason);
+    }
+
+    /// @dev Asks the hub for an inference that calls this contract back.
+    function _requestInference(
+        bytes32 modelId,
+        bytes calldata input,
+        ProofMode proofMode,
+        uint32 callbackGasLimit,
+        uint64 deadline,
+        uint256 paymentWei
+    ) internal returns (uint256 requestId) {
+        return
+            INFERENCE_HUB.requestInference{value: paymentWei}(
+                modelId,
+                input,
+                proofMode,
+                address(this),
+                callbackGasLimit,
+                deadline
+            );
+    }
+
+    /// @dev A final, proven result for one of this contract's requests. `output` is a tensor in the
+    /// canonical encoding (`TensorCodec`).
+    function _onInferenceResult(
+        uint256 requestId,
+        bytes32 modelId,
+        bytes calldata output
+    ) internal virtual;
+
+    /// @dev The request ended without a result; the hub credited the refund to this contract
+    /// (withdraw it with `INFERENCE_HUB.withdraw`).
+    function _onInferenceFailed(uint256 requestId, FailureReason reason) internal virtual;
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {InferenceConsumer} from "../consumer/InferenceConsumer.sol";
+import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
+import {TensorCodec} from "../libraries/TensorCodec.sol";
+import {FailureReason, ProofMode} from "../types/Inference.sol";
+
+/// @title CreditLine
+/// @notice An example dapp: sets a borrower's credit limit from a risk model's probability of
+/// default, and acts only on a result the hub has proven. The applicant pays for the inference;
+/// if it fails, they can claim the refund back.
+contract CreditLine is InferenceConsumer {
+    struct Application {
+        address borrower;
+        /// What the borrower gets back if the inference fails: payment less the callback fee.
+        uint96 refundableWei;
+    }
+
+    /// @notice Risk model: 16 features in, one probability of default out, both at `decimals`.
+    bytes32 public immutable RISK_MODEL_ID;
+    /// @notice Fixed-point one at the model's decimals.
+    int256 public immutable ONE;
+    uint256 public immutable MAX_LIMIT_WEI;
+    /// @notice Applicants with a default probability above this (fixed-point) are declined.
+    int256 public immutable MAX_DEFAULT_PROBABILITY;
+    uint32 public constant CALLBACK_GAS_LIMIT = 100_000;
+
+    mapping(uint256 requestId => Application) private _applications;
+    mapping(address borrower => uint256 limitWei) public creditLimitWei;
+    mapping(address borrower => uint256 requestId) public pendingApplication;
+    mapping(address borrower => uint256 amountWei) public refundsWei;
+
+    event CreditApplied(address indexed borrower, uint256 indexed requestId);
+    event CreditDecided(
+        address indexed borrower,
+        uint256 indexed requestId,
+        int256 defaultProbability,
+        uint256 limitWei
+    );
+    event CreditApplicationFailed(
+        address indexed borrower,
+        uint256 indexed requestId,
+        FailureReason reason
+    );
+    event RefundClaimed(address indexed borrower, uint256 amountWei);
+
+    error ApplicationPending(uint256 requestId);
+    error NothingToClaim();
+    error TransferFailed();
+    error InvalidThreshold(int256 maxDefaultProbability);
+
+    constructor(
+        IInferenceHub hub,
+        bytes32 riskModelId,
+        uint8 decimals,
+        uint256 maxLimitWei,
+        int256 maxDefaultProbability
+    ) InferenceConsumer(hub) {
+        RISK_MODEL_ID = riskModelId;
+        ONE = int256(10 ** decimals);
+        if (maxDefaultProbability < 0 || maxDefaultProbability > ONE)
+            revert InvalidThreshold(maxDefaultProbability);
+        MAX_LIMIT_WEI = maxLimitWei;
+        MAX_DEFAULT_PROBABILITY = maxDefaultProbability;
+    }
+
+    /// @notice Applies for credit with the borrower's 16 features as a canonical tensor. Pay at least
+    /// `INFERENCE_HUB.quote(RISK_MODEL_ID, CALLBACK_GAS_LIMIT)`.
+    function applyForCredit(
+        bytes calldata features,
+        uint64 deadline
+    ) external payable returns (uint256 requestId) {
+        uint256 pending = pendingApplication[msg.sender];
+        if (pending != 0) revert ApplicationPending(pending);
+        requestId = _requestInference(
+            RISK_MODEL_ID,
+            features,
+            ProofMode.ATTESTED,
+            CALLBACK_GAS_LIMIT,
+            deadline,
+            msg.value
+        );
+        uint256 callbackFeeWei =
+            uint256(CALLBACK_GAS_LIMIT) * INFERENCE_HUB.config().callbackGasPriceWei;
+        // The hub accepted msg.value, so it covers the callback fee and fits in 96 bits.
+        _applications[requestId] = Application(msg.sender, uint96(msg.value - callbackFeeWei));
+        pendingApplication[msg.sender] = requestId;
+        emit CreditApplied(msg.sender, requestId);
+    }
+
+    /// @notice Sends the caller the refunds of their failed applications.
+    function claimRefund() external {
+        uint256 amountWei = refundsWei[msg.sender];
+        if (amountWei == 0) revert NothingToClaim();
+        refundsWei[msg.sender] = 0;
+        if (address(this).balance < amountWei) INFERENCE_HUB.withdraw(payable(address(this)));
+        emit RefundClaimed(msg.sender, amountWei);
+        (bool ok, ) = msg.sender.call{value: amountWei}("");
+        if (!ok) revert TransferFailed();
+    }
+
+    /// @notice Receives refunds withdrawn from the hub.
+    receive() external payable {}
+
+    function _onInferenceResult(
+        uint256 requestId,
+        bytes32,
+        bytes calldata output
+    ) internal override {
+        address borrower = _close(requestId);
+        int256 defaultProbability = TensorCodec.elementAt(output, 0);
+        if (defaultProbability < 0) defaultProbability = 0;
+        uint256 limitWei =
+            defaultProbability > MAX_DEFAULT_PROBABILITY
+                ? 0
+                : (MAX_LIMIT_WEI * uint256(ONE - defaultProbability)) / uint256(ONE);
+        creditLimitWei[borrower] = limitWei;
+        emit CreditDecided(borrower, requestId, defaultProbability, limitWei);
+    }
+
+    function _onInferenceFailed(uint256 requestId, FailureReason reason) internal override {
+        address borrower = _close(requestId);
+        refundsWei[borrower] += _applications[requestId].refundableWei;
+        emit CreditApplicationFailed(borrower, requestId, reason);
+    }
+
+    function _close(uint256 requestId) private returns (address borrower) {
+        borrower = _applications[requestId].borrower;
+        delete pendingApplication[borrower];
+    }
+}
