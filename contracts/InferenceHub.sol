@@ -47,10 +47,17 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
 
     bytes32 private constant STATUS_MASK = bytes32(uint256(0xff));
 
+    /// @dev What every request writes besides its commitment, in one slot (8 + 24 bytes), so that
+    /// earning the protocol fee costs no extra storage write.
+    struct Ledger {
+        uint64 nextRequestId;
+        uint192 protocolFeesWei;
+    }
+
     Config private _config;
     DisputeConfig private _disputeConfig;
     address private _treasury;
-    uint256 private _nextRequestId = 1;
+    Ledger private _ledger = Ledger({nextRequestId: 1, protocolFeesWei: 0});
     mapping(uint256 requestId => bytes32 commitment) private _commitments;
     mapping(address account => uint256 balanceWei) private _balances;
     mapping(ProofMode mode => IProofVerifier verifier) private _verifiers;
@@ -85,6 +92,7 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
         bytes32 modelId,
         bytes calldata input,
         ProofMode proofMode,
+        address assignee,
         address callback,
         uint32 callbackGasLimit,
         uint64 deadline
@@ -93,6 +101,7 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
             modelId,
             input,
             proofMode,
+            assignee,
             callback,
             callbackGasLimit,
             deadline
@@ -304,6 +313,16 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
         if (!ok) revert TransferFailed(to, amountWei);
     }
 
+    /// @inheritdoc IInferenceHub
+    function collectProtocolFees() external {
+        uint256 amountWei = _ledger.protocolFeesWei;
+        if (amountWei == 0) revert NothingToWithdraw();
+        _ledger.protocolFeesWei = 0;
+        address treasury_ = _treasury;
+        _balances[treasury_] += amountWei;
+        emit ProtocolFeesCollected(treasury_, amountWei);
+    }
+
     // ---------------------------------------------------------------- admin
 
     function setConfig(Config calldata config_) external onlyRole(DEFAULT_ADMIN_ROLE) {
@@ -405,8 +424,13 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
     }
 
     /// @inheritdoc IInferenceHub
+    function protocolFeesWei() external view returns (uint256) {
+        return _ledger.protocolFeesWei;
+    }
+
+    /// @inheritdoc IInferenceHub
     function nextRequestId() external view returns (uint256) {
-        return _nextRequestId;
+        return _ledger.nextRequestId;
     }
 
     // ---------------------------------------------------------------- internals
@@ -416,6 +440,7 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
         bytes32 modelId,
         bytes calldata input,
         ProofMode proofMode,
+        address assignee,
         address callback,
         uint32 callbackGasLimit,
         uint64 deadline
@@ -442,26 +467,24 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
             terms.feeWei + cfg.protocolFeeWei + callbackFeeWei + cfg.minWorkerRewardWei;
         if (msg.value < requiredWei) revert InsufficientPayment(msg.value, requiredWei);
 
-        uint256 requestId = _nextRequestId++;
-        request.id = requestId;
+        Ledger memory ledger = _ledger;
+        // A 64-bit id and 192 bits of fees cannot overflow in practice; checked arithmetic reverts if they did.
+        _ledger = Ledger(ledger.nextRequestId + 1, ledger.protocolFeesWei + cfg.protocolFeeWei);
+        request.id = ledger.nextRequestId;
         request.requester = msg.sender;
         request.callback = callback;
         request.modelOwner = terms.owner;
-        request.assignee = WORKER_REGISTRY.pickWorker(
-            uint256(keccak256(abi.encode(block.prevrandao, requestId)))
-        );
+        request.assignee = assignee;
         request.modelId = modelId;
         request.inputHash = keccak256(input);
         request.modelFeeWei = terms.feeWei;
         // msg.value >= requiredWei covers the subtraction; the cast bounds the whole payment.
         request.workerRewardWei = (msg.value - requiredWei + cfg.minWorkerRewardWei).toUint96();
-        request.protocolFeeWei = cfg.protocolFeeWei;
         request.callbackFeeWei = uint96(callbackFeeWei);
-        request.requestedAt = uint64(block.timestamp);
+        request.assignedUntil = assignee == address(0) ? uint64(block.timestamp) : earliest;
         request.deadline = deadline;
         request.callbackGasLimit = callbackGasLimit;
         request.challengeWindowSeconds = cfg.challengeWindowSeconds;
-        request.assignmentGraceSeconds = cfg.assignmentGraceSeconds;
         request.proofMode = proofMode;
     }
 
@@ -523,11 +546,8 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
     ) private view returns (address worker) {
         worker = ECDSA.recoverCalldata(digest, signature);
         WORKER_REGISTRY.checkEligible(worker, environmentId);
-        if (
-            worker != request.assignee &&
-            request.assignee != address(0) &&
-            block.timestamp < request.requestedAt + request.assignmentGraceSeconds
-        ) revert NotAssignee(request.id, worker, request.assignee);
+        if (worker != request.assignee && block.timestamp < request.assignedUntil)
+            revert NotAssignee(request.id, worker, request.assignee);
     }
 
     /// @dev Pays everyone and calls the consumer back. `extraWorkerWei` is a lost challenge bond.
@@ -543,7 +563,6 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
         // crediting per result is as cheap as summing in memory and much simpler.
         _balances[worker] += request.workerRewardWei + extraWorkerWei;
         _balances[request.modelOwner] += request.modelFeeWei;
-        _balances[_treasury] += request.protocolFeeWei;
         CallbackResult callbackResult = _callBack(
             request,
             abi.encodeCall(
@@ -559,7 +578,7 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
         Request calldata request,
         FailureReason reason
     ) private returns (CallbackResult callbackResult, uint256 refundWei) {
-        refundWei = uint256(request.modelFeeWei) + request.workerRewardWei + request.protocolFeeWei;
+        refundWei = uint256(request.modelFeeWei) + request.workerRewardWei;
         if (request.callbackGasLimit == 0) refundWei += request.callbackFeeWei;
         _balances[request.requester] += refundWei;
         callbackResult = _callBack(

@@ -38,6 +38,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         if (!_approvedEnvironments[environmentId]) revert EnvironmentNotApproved(environmentId);
         if (msg.value < MIN_STAKE_WEI) revert StakeBelowMinimum(msg.value, MIN_STAKE_WEI);
         worker.environmentId = environmentId;
+        worker.environmentTag = bytes20(environmentId);
         worker.stakeWei = _toUint96(msg.value);
         _activate(msg.sender);
         emit WorkerRegistered(msg.sender, environmentId, msg.value);
@@ -58,6 +59,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         Worker storage worker = _registered(msg.sender);
         if (!_approvedEnvironments[environmentId]) revert EnvironmentNotApproved(environmentId);
         worker.environmentId = environmentId;
+        worker.environmentTag = bytes20(environmentId);
         emit EnvironmentChanged(msg.sender, environmentId);
     }
 

@@ -31,11 +31,13 @@ abstract contract InferenceConsumer is IInferenceConsumer {
         _onInferenceFailed(requestId, reason);
     }
 
-    /// @dev Asks the hub for an inference that calls this contract back.
+    /// @dev Asks the hub for an inference that calls this contract back. See
+    /// `IInferenceHub.requestInference` for `assignee`.
     function _requestInference(
         bytes32 modelId,
         bytes calldata input,
         ProofMode proofMode,
+        address assignee,
         uint32 callbackGasLimit,
         uint64 deadline,
         uint256 paymentWei
@@ -45,6 +47,7 @@ abstract contract InferenceConsumer is IInferenceConsumer {
                 modelId,
                 input,
                 proofMode,
+                assignee,
                 address(this),
                 callbackGasLimit,
                 deadline

@@ -67,8 +67,10 @@ contract CreditLine is InferenceConsumer {
 
     /// @notice Applies for credit with the borrower's 16 features as a canonical tensor. Pay at least
     /// `INFERENCE_HUB.quote(RISK_MODEL_ID, CALLBACK_GAS_LIMIT)`.
+    /// @param assignee The worker to answer first (see `IInferenceHub.requestInference`), or zero.
     function applyForCredit(
         bytes calldata features,
+        address assignee,
         uint64 deadline
     ) external payable returns (uint256 requestId) {
         uint256 pending = pendingApplication[msg.sender];
@@ -77,6 +79,7 @@ contract CreditLine is InferenceConsumer {
             RISK_MODEL_ID,
             features,
             ProofMode.ATTESTED,
+            assignee,
             CALLBACK_GAS_LIMIT,
             deadline,
             msg.value

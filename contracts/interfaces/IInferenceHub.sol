@@ -16,10 +16,12 @@ import {IProofVerifier} from "./IProofVerifier.sol";
 /// @notice Takes inference requests with escrowed payment, accepts results with a proof, and pays
 /// workers, model owners and the protocol only once a result is final.
 ///
-/// Payment for a request is `modelFeeWei + protocolFeeWei + callbackFeeWei + workerRewardWei`,
+/// Payment for a request is `protocolFeeWei + modelFeeWei + callbackFeeWei + workerRewardWei`,
 /// where the worker reward is whatever `msg.value` carries beyond the first three and must reach
-/// `minWorkerRewardWei`. The callback fee (`callbackGasLimit * callbackGasPriceWei`) pays whoever
-/// sends the transaction that runs the callback, so settling never costs a worker more than it earns.
+/// `minWorkerRewardWei`. The protocol fee is earned when the request is accepted (it pays for
+/// carrying it, and prices spam); the rest stays in escrow until the request settles or is
+/// refunded. The callback fee (`callbackGasLimit * callbackGasPriceWei`) pays whoever sends the
+/// transaction that runs the callback, so settling never costs a worker more than it earns.
 interface IInferenceHub {
     /// @notice Protocol parameters, packed into one slot: 8 + 8 + 8 + 2 + 3 + 3 bytes.
     struct Config {
@@ -27,7 +29,7 @@ interface IInferenceHub {
         uint64 minWorkerRewardWei;
         /// Price per unit of callback gas the requester pays to the settler.
         uint64 callbackGasPriceWei;
-        /// How long the assignee alone may answer before any eligible worker may.
+        /// How long a named assignee alone may answer before any eligible worker may.
         uint16 assignmentGraceSeconds;
         /// How long an ATTESTED result can be challenged. Zero settles at once.
         uint24 challengeWindowSeconds;
@@ -104,6 +106,7 @@ interface IInferenceHub {
     event ChallengeResolved(uint256 indexed requestId, bool challengerWon, uint256 slashedWei);
     event ChallengeExpired(uint256 indexed requestId);
     event Withdrawal(address indexed account, address indexed to, uint256 amountWei);
+    event ProtocolFeesCollected(address indexed treasury, uint256 amountWei);
     event ConfigUpdated(Config config);
     event DisputeConfigUpdated(DisputeConfig config);
     event TreasuryUpdated(address treasury);
@@ -144,6 +147,9 @@ interface IInferenceHub {
     /// @param input The input tensor in the canonical encoding; its length must equal the model's
     /// `inputBytes`. Whether it decodes to the model's shape is checked by the worker, which answers
     /// a malformed tensor with `reportFailure`.
+    /// @param assignee The worker that alone may answer for `assignmentGraceSeconds`, so that workers
+    /// do not all race for the request; zero lets every eligible worker answer at once. Any choice is
+    /// safe: the result is still signed by a staked worker and open to challenge.
     /// @param callback A contract implementing `IInferenceConsumer`, or zero.
     /// @param callbackGasLimit Gas for the callback; must be zero without a callback.
     /// @param deadline Last timestamp at which a result is accepted; after it the requester is refunded.
@@ -151,6 +157,7 @@ interface IInferenceHub {
         bytes32 modelId,
         bytes calldata input,
         ProofMode proofMode,
+        address assignee,
         address callback,
         uint32 callbackGasLimit,
         uint64 deadline
@@ -183,8 +190,9 @@ interface IInferenceHub {
         bytes calldata output
     ) external;
 
-    /// @notice A worker reports that the input does not fit the model; the requester is refunded in
-    /// full (less the callback fee when a callback runs) and nobody is paid, so lying gains nothing.
+    /// @notice A worker reports that the input does not fit the model; the requester's escrow is
+    /// refunded (less the callback fee when a callback runs) and no worker is paid, so lying gains
+    /// nothing.
     /// `signature` is the worker's EIP-712 signature over
     /// `InferenceFailure(requestId, modelId, inputHash, reason, environmentId)`.
     function reportFailure(
@@ -226,6 +234,12 @@ interface IInferenceHub {
 
     /// @notice Sends the caller's credited balance to `to`.
     function withdraw(address payable to) external;
+
+    /// @notice Credits the protocol fees earned so far to the treasury's balance. Anyone may call it.
+    function collectProtocolFees() external;
+
+    /// @notice Protocol fees earned and not yet collected.
+    function protocolFeesWei() external view returns (uint256);
 
     function balanceOf(address account) external view returns (uint256);
 

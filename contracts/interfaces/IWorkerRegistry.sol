@@ -8,12 +8,16 @@ pragma solidity ^0.8.24;
 /// worker that declared it.
 interface IWorkerRegistry {
     struct Worker {
-        // slot 0: stakeWei (12 bytes) | unbondingWei (12) | unbondableAt (8)
+        // slot 0: stakeWei (12 bytes) | environmentTag (20): all that eligibility reads but the
+        // allowlist, so checking a result's signer costs two storage reads.
         uint96 stakeWei;
+        /// The first 20 bytes of `environmentId`. Forging a match would take a 160-bit second preimage.
+        bytes20 environmentTag;
+        // slot 1: unbondingWei (12) | withdrawableAt (8)
         uint96 unbondingWei;
         /// When `unbondingWei` can be withdrawn.
         uint64 withdrawableAt;
-        // slot 1
+        // slot 2
         bytes32 environmentId;
     }
 

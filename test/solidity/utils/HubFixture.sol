@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {Test, Vm} from "./Test.sol";
+import {InferenceHub} from "../../../contracts/InferenceHub.sol";
+import {ModelRegistry} from "../../../contracts/ModelRegistry.sol";
+import {WorkerRegistry} from "../../../contracts/WorkerRegistry.sol";
+import {IInferenceHub} from "../../../contracts/interfaces/IInferenceHub.sol";
+import {IModelRegistry} from "../../../contracts/interfaces/IModelRegistry.sol";
+import {FailureReason, ProofMode, Request} from "../../../contracts/types/Inference.sol";
+
+/// @dev Deploys the protocol with a registered 16-feature model and two staked workers, and
+/// builds the inputs and signatures that tests need.
+abstract contract HubFixture is Test {
+    uint256 internal constant MIN_STAKE = 1 ether;
+    uint64 internal constant UNBONDING_DELAY = 7 days;
+    uint96 internal constant MODEL_FEE = 0.001 ether;
+    uint64 internal constant PROTOCOL_FEE = 0.0001 ether;
+    uint64 internal constant MIN_REWARD = 0.0005 ether;
+    uint64 internal constant CALLBACK_GAS_PRICE = 1 gwei;
+    uint16 internal constant GRACE = 30;
+    uint24 internal constant CHALLENGE_WINDOW = 1 hours;
+    uint24 internal constant MAX_DEADLINE = 1 days;
+    uint96 internal constant CHALLENGE_BOND = 0.1 ether;
+    uint96 internal constant SLASH_AMOUNT = 0.5 ether;
+    uint32 internal constant DISPUTE_TIMEOUT = 3 days;
+
+    bytes32 internal constant ENV = keccak256(
+        "verity-worker/0.1.0 onnxruntime/1.30 node/22 cpu threads=1"
+    );
+    bytes32 internal constant MODEL_ID = sha256("risk-model.onnx bytes");
+
+    address internal admin = address(0xA11CE);
+    address internal treasury = address(0x7EA5);
+    address internal modelOwner = address(0x0DE1);
+    address internal requester = address(0xBEEF);
+
+    uint256 internal constant WORKER_KEY = 0xA1;
+    uint256 internal constant OTHER_WORKER_KEY = 0xB2;
+    address internal worker;
+    address internal otherWorker;
+
+    ModelRegistry internal models;
+    WorkerRegistry internal workers;
+    InferenceHub internal hub;
+
+    function setUp() public virtual {
+        vm.warp(1_700_000_000);
+        worker = vm.addr(WORKER_KEY);
+        otherWorker = vm.addr(OTHER_WORKER_KEY);
+        models = new ModelRegistry();
+        workers = new WorkerRegistry(admin, MIN_STAKE, UNBONDING_DELAY);
+        hub = new InferenceHub(
+            admin,
+            models,
+            workers,
+            treasury,
+            IInferenceHub.Config({
+                protocolFeeWei: PROTOCOL_FEE,
+                minWorkerRewardWei: MIN_REWARD,
+                callbackGasPriceWei: CALLBACK_GAS_PRICE,
+                assignmentGraceSeconds: GRACE,
+                challengeWindowSeconds: CHALLENGE_WINDOW,
+                maxDeadlineSeconds: MAX_DEADLINE
+            }),
+            IInferenceHub.DisputeConfig({
+                challengeBondWei: CHALLENGE_BOND,
+                slashAmountWei: SLASH_AMOUNT,
+                disputeTimeoutSeconds: DISPUTE_TIMEOUT
+            })
+        );
+        vm.startPrank(admin);
+        workers.grantRole(workers.SLASHER_ROLE(), address(hub));
+        workers.approveEnvironment(ENV, "test environment");
+        vm.stopPrank();
+
+        vm.prank(modelOwner);
+        models.registerModel(MODEL_ID, _spec(_shape(1, 16), _shape(1, 1)));
+
+        _registerWorker(worker);
+        _registerWorker(otherWorker);
+        vm.deal(requester, 100 ether);
+    }
+
+    function _registerWorker(address account) internal {
+        vm.deal(account, 10 ether);
+        vm.prank(account);
+        workers.register{value: MIN_STAKE}(ENV);
+    }
+
+    function _shape(uint32 a, uint32 b) internal pure returns (uint32[] memory shape) {
+        shape = new uint32[](2);
+        shape[0] = a;
+        shape[1] = b;
+    }
+
+    function _spec(
+        uint32[] memory inputShape,
+        uint32[] memory outputShape
+    ) internal pure returns (IModelRegistry.ModelSpec memory) {
+        return
+            IModelRegistry.ModelSpec({
+                uri: "file://models/risk.onnx",
+                inputShape: inputShape,
+                outputShape: outputShape,
+                decimals: 6,
+                feeWei: MODEL_FEE,
+                proofModes: uint8(1 << uint8(ProofMode.ATTESTED)),
+                previousVersion: bytes32(0)
+            });
+    }
+
+    /// @dev A canonical int32 tensor of shape [1, n] holding `seed`, `seed + 1`, ...
+    function _tensor(uint32 n, int32 seed) internal pure returns (bytes memory out) {
+        out = abi.encodePacked(uint8(1), uint8(1), uint8(2), uint32(1), uint32(n));
+        for (uint32 i; i < n; ++i) {
+            out = abi.encodePacked(out, seed + int32(i));
+        }
+    }
+
+    function _input() internal pure returns (bytes memory) {
+        return _tensor(16, 1_000);
+    }
+
+    function _output(int32 value) internal pure returns (bytes memory) {
+        return _tensor(1, value);
+    }
+
+    function _minPayment(uint32 callbackGasLimit) internal view returns (uint256) {
+        return hub.quote(MODEL_ID, callbackGasLimit);
+    }
+
+    /// @dev Makes a request as `from` and returns the struct the hub committed to, read back from
+    /// the `InferenceRequested` event as a worker would.
+    function _request(
+        address from,
+        address callback,
+        uint32 callbackGasLimit,
+        uint256 valueWei
+    ) internal returns (Request memory request) {
+        vm.recordLogs();
+        vm.prank(from);
+        hub.requestInference{value: valueWei}(
+            MODEL_ID,
+            _input(),
+            ProofMode.ATTESTED,
+            worker,
+            callback,
+            callbackGasLimit,
+            uint64(block.timestamp + 1 hours)
+        );
+        request = _lastRequest();
+    }
+
+    function _request() internal returns (Request memory) {
+        return _request(requester, address(0), 0, _minPayment(0));
+    }
+
+    function _lastRequest() internal returns (Request memory request) {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bytes32 topic = IInferenceHub.InferenceRequested.selector;
+        for (uint256 i = logs.length; i > 0; --i) {
+            if (logs[i - 1].emitter == address(hub) && logs[i - 1].topics[0] == topic) {
+                (request, ) = abi.decode(logs[i - 1].data, (Request, bytes));
+                return request;
+            }
+        }
+        fail("no InferenceRequested event");
+    }
+
+    function _signResult(
+        uint256 key,
+        Request memory request,
+        bytes memory output,
+        bytes32 environmentId
+    ) internal view returns (bytes memory) {
+        bytes32 digest = hub.resultDigest(
+            request.id,
+            request.modelId,
+            request.inputHash,
+            keccak256(output),
+            environmentId
+        );
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    function _signFailure(
+        uint256 key,
+        Request memory request,
+        FailureReason reason
+    ) internal view returns (bytes memory) {
+        bytes32 digest = hub.failureDigest(
+            request.id,
+            request.modelId,
+            request.inputHash,
+            reason,
+            ENV
+        );
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        return abi.encodePacked(r, s, v);
+    }
+}
