@@ -4,7 +4,6 @@ pragma solidity 0.8.34;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
 import {IInferenceHub} from "./interfaces/IInferenceHub.sol";
@@ -29,7 +28,7 @@ import {
 /// (the request; then the submission; then the challenge). No reentrancy guard: every function
 /// that calls out (consumer callback, withdrawal) moves the request to its next status first, so a
 /// reentrant call finds it no longer in the status it needs.
-contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
+contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
     using SafeCast for uint256;
 
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
@@ -47,20 +46,26 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
 
     bytes32 private constant STATUS_MASK = bytes32(uint256(0xff));
 
-    /// @dev What every request writes besides its commitment, in one slot (8 + 24 bytes), so that
-    /// earning the protocol fee costs no extra storage write.
+    /// @dev What every request reads and writes besides its commitment, in one slot (8 + 23 + 1
+    /// bytes): earning the protocol fee costs no extra write and checking the pause no extra read.
     struct Ledger {
         uint64 nextRequestId;
-        uint192 protocolFeesWei;
+        uint184 protocolFeesWei;
+        bool paused;
     }
 
     Config private _config;
     DisputeConfig private _disputeConfig;
     address private _treasury;
-    Ledger private _ledger = Ledger({nextRequestId: 1, protocolFeesWei: 0});
+    Ledger private _ledger = Ledger({nextRequestId: 1, protocolFeesWei: 0, paused: false});
     mapping(uint256 requestId => bytes32 commitment) private _commitments;
     mapping(address account => uint256 balanceWei) private _balances;
     mapping(ProofMode mode => IProofVerifier verifier) private _verifiers;
+
+    modifier whenNotPaused() {
+        if (_ledger.paused) revert EnforcedPause();
+        _;
+    }
 
     constructor(
         address admin,
@@ -118,7 +123,7 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
     ) external view returns (uint256 minimumWei) {
         Config memory cfg = _config;
         return
-            MODEL_REGISTRY.getRequestTerms(modelId).feeWei +
+            uint256(MODEL_REGISTRY.getRequestTerms(modelId).feeWei) +
             cfg.protocolFeeWei +
             cfg.minWorkerRewardWei +
             uint256(callbackGasLimit) * cfg.callbackGasPriceWei;
@@ -352,11 +357,20 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
     /// @notice Stops new requests, submissions and challenges. Finalization, refunds and
     /// withdrawals stay open, so no escrow is ever stranded by a pause.
     function pause() external onlyRole(PAUSER_ROLE) {
-        _pause();
+        if (_ledger.paused) revert EnforcedPause();
+        _ledger.paused = true;
+        emit Paused(msg.sender);
     }
 
     function unpause() external onlyRole(PAUSER_ROLE) {
-        _unpause();
+        if (!_ledger.paused) revert ExpectedPause();
+        _ledger.paused = false;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function paused() external view returns (bool) {
+        return _ledger.paused;
     }
 
     // ---------------------------------------------------------------- views
@@ -464,12 +478,16 @@ contract InferenceHub is IInferenceHub, AccessControl, Pausable, EIP712 {
 
         uint256 callbackFeeWei = uint256(callbackGasLimit) * cfg.callbackGasPriceWei;
         uint256 requiredWei =
-            terms.feeWei + cfg.protocolFeeWei + callbackFeeWei + cfg.minWorkerRewardWei;
+            uint256(terms.feeWei) + cfg.protocolFeeWei + callbackFeeWei + cfg.minWorkerRewardWei;
         if (msg.value < requiredWei) revert InsufficientPayment(msg.value, requiredWei);
 
         Ledger memory ledger = _ledger;
-        // A 64-bit id and 192 bits of fees cannot overflow in practice; checked arithmetic reverts if they did.
-        _ledger = Ledger(ledger.nextRequestId + 1, ledger.protocolFeesWei + cfg.protocolFeeWei);
+        // A 64-bit id and 184 bits of fees cannot overflow in practice; checked arithmetic reverts if they did.
+        _ledger = Ledger(
+            ledger.nextRequestId + 1,
+            ledger.protocolFeesWei + cfg.protocolFeeWei,
+            false
+        );
         request.id = ledger.nextRequestId;
         request.requester = msg.sender;
         request.callback = callback;

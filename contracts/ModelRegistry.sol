@@ -30,6 +30,7 @@ contract ModelRegistry is IModelRegistry {
         uint256 inputBytes = TensorCodec.encodedLength(spec.inputShape);
         uint256 outputBytes = TensorCodec.encodedLength(spec.outputShape);
         if (inputBytes == 0 || outputBytes == 0) revert InvalidShape();
+        if (inputBytes > type(uint16).max) revert InputTooLarge(inputBytes, type(uint16).max);
         if (spec.decimals > MAX_DECIMALS) revert InvalidDecimals(spec.decimals);
         if (spec.proofModes == 0 || spec.proofModes & ~ALL_PROOF_MODES != 0) {
             revert InvalidProofModes(spec.proofModes);
@@ -41,8 +42,8 @@ contract ModelRegistry is IModelRegistry {
         model.status = ModelStatus.Active;
         model.proofModes = spec.proofModes;
         model.decimals = spec.decimals;
-        // Both lengths are below 2^32 (see TensorCodec.MAX_ELEMENTS).
-        model.inputBytes = uint32(inputBytes);
+        // inputBytes was just checked; outputBytes is below 2^32 (see TensorCodec.MAX_ELEMENTS).
+        model.inputBytes = uint16(inputBytes);
         model.outputBytes = uint32(outputBytes);
         model.previousVersion = spec.previousVersion;
         model.uri = spec.uri;
@@ -62,7 +63,7 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    function setFee(bytes32 modelId, uint96 feeWei) external onlyModelOwner(modelId) {
+    function setFee(bytes32 modelId, uint64 feeWei) external onlyModelOwner(modelId) {
         _models[modelId].feeWei = feeWei;
         emit ModelFeeUpdated(modelId, feeWei);
     }

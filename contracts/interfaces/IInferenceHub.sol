@@ -64,7 +64,7 @@ interface IInferenceHub {
     event ResultSubmitted(
         uint256 indexed requestId,
         address indexed worker,
-        bytes32 indexed environmentId,
+        bytes32 environmentId,
         bytes32 outputHash,
         uint64 finalizableAt,
         bytes output
@@ -111,6 +111,8 @@ interface IInferenceHub {
     event DisputeConfigUpdated(DisputeConfig config);
     event TreasuryUpdated(address treasury);
     event ProofVerifierSet(ProofMode indexed mode, address verifier);
+    event Paused(address account);
+    event Unpaused(address account);
 
     error ModelNotActive(bytes32 modelId);
     error ProofModeNotAllowed(bytes32 modelId, ProofMode mode);
@@ -140,6 +142,8 @@ interface IInferenceHub {
     error InvalidConfig();
     error InvalidAddress();
     error UnexpectedSender(address sender);
+    error EnforcedPause();
+    error ExpectedPause();
 
     /// @notice Asks for an inference. `msg.value` pays the model fee, the protocol fee, the callback
     /// fee and, with the rest, the worker. Emits `InferenceRequested` with the full `Request`, which
@@ -276,4 +280,7 @@ interface IInferenceHub {
     function proofVerifier(ProofMode mode) external view returns (IProofVerifier);
 
     function nextRequestId() external view returns (uint256);
+
+    /// @notice Whether new requests, submissions and challenges are stopped.
+    function paused() external view returns (bool);
 }

@@ -26,7 +26,7 @@ interface IModelRegistry {
         uint32[] outputShape;
         /// Fixed-point scale of every input and output value: a real value x travels as round(x * 10^decimals).
         uint8 decimals;
-        uint96 feeWei;
+        uint64 feeWei;
         /// Bitmask of allowed `ProofMode`s: bit `1 << mode`.
         uint8 proofModes;
         /// The model this one replaces, or zero. Must be owned by the same account.
@@ -34,15 +34,18 @@ interface IModelRegistry {
     }
 
     struct Model {
-        // slot 0: owner (20 bytes) | feeWei (12 bytes)
+        // slot 0, everything a request reads: owner (20 bytes) | feeWei (8) | status (1) |
+        // proofModes (1) | inputBytes (2)
         address owner;
-        uint96 feeWei;
-        // slot 1: status | proofModes | decimals | inputBytes (4) | outputBytes (4)
+        /// At most 2^64 - 1 wei (about 18.4 of the native currency).
+        uint64 feeWei;
         ModelStatus status;
         uint8 proofModes;
-        uint8 decimals;
         /// Exact length of a well-formed input tensor in the canonical encoding (see `TensorCodec`).
-        uint32 inputBytes;
+        /// Inputs travel in calldata, so 64 KiB (over a million gas of calldata) is a generous cap.
+        uint16 inputBytes;
+        // slot 1: decimals (1) | outputBytes (4)
+        uint8 decimals;
         uint32 outputBytes;
         bytes32 previousVersion;
         ZkCommitment zk;
@@ -51,13 +54,13 @@ interface IModelRegistry {
         uint32[] outputShape;
     }
 
-    /// @notice The part of a model the hub reads for every request, from two storage slots.
+    /// @notice The part of a model the hub reads for every request, from one storage slot.
     struct RequestTerms {
         address owner;
-        uint96 feeWei;
+        uint64 feeWei;
         ModelStatus status;
         uint8 proofModes;
-        uint32 inputBytes;
+        uint16 inputBytes;
     }
 
     event ModelRegistered(
@@ -68,10 +71,10 @@ interface IModelRegistry {
         uint32[] inputShape,
         uint32[] outputShape,
         uint8 decimals,
-        uint96 feeWei,
+        uint64 feeWei,
         uint8 proofModes
     );
-    event ModelFeeUpdated(bytes32 indexed modelId, uint96 feeWei);
+    event ModelFeeUpdated(bytes32 indexed modelId, uint64 feeWei);
     event ModelDeprecated(bytes32 indexed modelId);
     event ModelOwnershipTransferred(
         bytes32 indexed modelId,
@@ -94,6 +97,7 @@ interface IModelRegistry {
     /// @notice A shape must have 1 to `MAX_RANK` dimensions, none zero, and at most `MAX_ELEMENTS` elements.
     error InvalidShape();
     error InvalidDecimals(uint8 decimals);
+    error InputTooLarge(uint256 inputBytes, uint256 maxInputBytes);
     error InvalidProofModes(uint8 proofModes);
     error InvalidOwner(address owner);
     error VerifierHasNoCode(address verifier);
@@ -104,7 +108,7 @@ interface IModelRegistry {
     function registerModel(bytes32 modelId, ModelSpec calldata spec) external;
 
     /// @notice Sets the fee paid to the model owner for each inference. Applies to later requests.
-    function setFee(bytes32 modelId, uint96 feeWei) external;
+    function setFee(bytes32 modelId, uint64 feeWei) external;
 
     /// @notice Stops new requests for a model. Requests already made still settle.
     function deprecate(bytes32 modelId) external;
