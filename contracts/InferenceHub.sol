@@ -81,8 +81,8 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PAUSER_ROLE, admin);
         _setTreasury(treasury_);
-        _setConfig(config_);
         _setDisputeConfig(disputeConfig_);
+        _setConfig(config_);
     }
 
     /// @notice Accepts slashed stake from the worker registry, and nothing else.
@@ -715,15 +715,35 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
 
     function _setConfig(Config memory config_) private {
         if (config_.maxDeadlineSeconds <= config_.assignmentGraceSeconds) revert InvalidConfig();
+        _checkStakeOutlastsDisputes(
+            config_.challengeWindowSeconds,
+            _disputeConfig.disputeTimeoutSeconds
+        );
         _config = config_;
         emit ConfigUpdated(config_);
     }
 
     function _setDisputeConfig(DisputeConfig memory config_) private {
-        if (config_.challengeBondWei == 0 || config_.disputeTimeoutSeconds == 0)
+        if (config_.challengeBondWei == 0 || config_.disputeTimeoutSeconds == 0) {
             revert InvalidConfig();
+        }
+        _checkStakeOutlastsDisputes(_config.challengeWindowSeconds, config_.disputeTimeoutSeconds);
         _disputeConfig = config_;
         emit DisputeConfigUpdated(config_);
+    }
+
+    /// @dev A worker must not be able to withdraw stake that a dispute over its last result may
+    /// still slash: unbonding has to outlast the challenge window plus the dispute timeout.
+    function _checkStakeOutlastsDisputes(
+        uint256 challengeWindowSeconds,
+        uint256 disputeTimeoutSeconds
+    ) private view {
+        if (
+            challengeWindowSeconds + disputeTimeoutSeconds >=
+            WORKER_REGISTRY.UNBONDING_DELAY_SECONDS()
+        ) {
+            revert InvalidConfig();
+        }
     }
 
     function _setTreasury(address treasury_) private {
