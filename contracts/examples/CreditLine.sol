@@ -13,7 +13,8 @@ import {FailureReason, ProofMode} from "../types/Inference.sol";
 contract CreditLine is InferenceConsumer {
     struct Application {
         address borrower;
-        /// What the borrower gets back if the inference fails: payment less the callback fee.
+        /// What the borrower gets back if the inference fails: the hub refunds the payment less the
+        /// protocol fee (earned at request) and the callback fee (paid to whoever runs the callback).
         uint96 refundableWei;
     }
 
@@ -84,10 +85,12 @@ contract CreditLine is InferenceConsumer {
             deadline,
             msg.value
         );
-        uint256 callbackFeeWei =
-            uint256(CALLBACK_GAS_LIMIT) * INFERENCE_HUB.config().callbackGasPriceWei;
-        // The hub accepted msg.value, so it covers the callback fee and fits in 96 bits.
-        _applications[requestId] = Application(msg.sender, uint96(msg.value - callbackFeeWei));
+        // Same block, same config as the hub just used to price the request.
+        IInferenceHub.Config memory cfg = INFERENCE_HUB.config();
+        uint256 keptWei =
+            uint256(CALLBACK_GAS_LIMIT) * cfg.callbackGasPriceWei + cfg.protocolFeeWei;
+        // The hub accepted msg.value, so it covers both fees and fits in 96 bits.
+        _applications[requestId] = Application(msg.sender, uint96(msg.value - keptWei));
         pendingApplication[msg.sender] = requestId;
         emit CreditApplied(msg.sender, requestId);
     }
