@@ -4,7 +4,7 @@ pragma solidity 0.8.34;
 import {InferenceConsumer} from "../consumer/InferenceConsumer.sol";
 import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
 import {TensorCodec} from "../libraries/TensorCodec.sol";
-import {FailureReason, ProofMode} from "../types/Inference.sol";
+import {FailureReason, ProofMode, RequestStatus} from "../types/Inference.sol";
 
 /// @title CreditLine
 /// @notice An example dapp: sets a borrower's credit limit from a risk model's probability of
@@ -75,7 +75,11 @@ contract CreditLine is InferenceConsumer {
         uint64 deadline
     ) external payable returns (uint256 requestId) {
         uint256 pending = pendingApplication[msg.sender];
-        if (pending != 0) revert ApplicationPending(pending);
+        // A callback that failed (out of gas, say) leaves the application open; the hub's status
+        // says whether the request is really still running.
+        if (pending != 0 && INFERENCE_HUB.requestStatus(pending) < RequestStatus.Settled) {
+            revert ApplicationPending(pending);
+        }
         requestId = _requestInference(
             RISK_MODEL_ID,
             features,
@@ -115,8 +119,13 @@ contract CreditLine is InferenceConsumer {
         bytes calldata output
     ) internal override {
         address borrower = _close(requestId);
-        int256 defaultProbability = TensorCodec.elementAt(output, 0);
-        if (defaultProbability < 0) defaultProbability = 0;
+        (bool ok, int32 value) = TensorCodec.tryElementAt(output, 0);
+        // A malformed output must not revert: the borrower's application is closed either way.
+        if (!ok) {
+            emit CreditApplicationFailed(borrower, requestId, FailureReason.None);
+            return;
+        }
+        int256 defaultProbability = value < 0 ? int256(0) : int256(value);
         uint256 limitWei =
             defaultProbability > MAX_DEFAULT_PROBABILITY
                 ? 0

@@ -39,21 +39,31 @@ library TensorCodec {
     error MalformedTensor();
 
     /// @notice Reads element `index` (row-major) of an encoded tensor, checking the header and length.
-    function elementAt(bytes calldata tensor, uint256 index) internal pure returns (int32) {
+    function elementAt(bytes calldata tensor, uint256 index) internal pure returns (int32 value) {
+        bool ok;
+        (ok, value) = tryElementAt(tensor, index);
+        if (!ok) revert MalformedTensor();
+    }
+
+    /// @notice Like `elementAt`, but returns `ok = false` instead of reverting, for callbacks that
+    /// must not revert on a malformed output.
+    function tryElementAt(
+        bytes calldata tensor,
+        uint256 index
+    ) internal pure returns (bool ok, int32 value) {
         if (
             tensor.length < HEADER_BYTES ||
             uint8(tensor[0]) != VERSION ||
             uint8(tensor[1]) != DTYPE_INT32
         ) {
-            revert MalformedTensor();
+            return (false, 0);
         }
-        uint256 rank = uint8(tensor[2]);
-        uint256 dataStart = HEADER_BYTES + BYTES_PER_ELEMENT * rank;
+        uint256 dataStart = HEADER_BYTES + BYTES_PER_ELEMENT * uint8(tensor[2]);
         if (tensor.length < dataStart || (tensor.length - dataStart) % BYTES_PER_ELEMENT != 0) {
-            revert MalformedTensor();
+            return (false, 0);
         }
-        if (index >= (tensor.length - dataStart) / BYTES_PER_ELEMENT) revert MalformedTensor();
+        if (index >= (tensor.length - dataStart) / BYTES_PER_ELEMENT) return (false, 0);
         uint256 offset = dataStart + BYTES_PER_ELEMENT * index;
-        return int32(uint32(bytes4(tensor[offset:offset + BYTES_PER_ELEMENT])));
+        return (true, int32(uint32(bytes4(tensor[offset:offset + BYTES_PER_ELEMENT]))));
     }
 }

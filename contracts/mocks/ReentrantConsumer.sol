@@ -78,14 +78,14 @@ contract ReentrantConsumer is InferenceConsumer {
     function _reenter() private {
         ++callbacks;
         Request memory req = _request;
-        _try(
-            finalizeAttempt,
-            abi.encodeCall(IInferenceHub.finalize, (req, _submission, _output))
-        );
+        _try(finalizeAttempt, abi.encodeCall(IInferenceHub.finalize, (req, _submission, _output)));
         _try(refundAttempt, abi.encodeCall(IInferenceHub.refund, (req)));
         _try(
             submitAttempt,
-            abi.encodeCall(IInferenceHub.submitResult, (req, _output, _submission.environmentId, _signature))
+            abi.encodeCall(
+                IInferenceHub.submitResult,
+                (req, _output, _submission.environmentId, _signature)
+            )
         );
         _try(withdrawAttempt, abi.encodeCall(IInferenceHub.withdraw, (payable(address(this)))));
         _try(

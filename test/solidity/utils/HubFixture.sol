@@ -7,14 +7,20 @@ import {ModelRegistry} from "../../../contracts/ModelRegistry.sol";
 import {WorkerRegistry} from "../../../contracts/WorkerRegistry.sol";
 import {IInferenceHub} from "../../../contracts/interfaces/IInferenceHub.sol";
 import {IModelRegistry} from "../../../contracts/interfaces/IModelRegistry.sol";
-import {FailureReason, ProofMode, Request} from "../../../contracts/types/Inference.sol";
+import {
+    Challenge,
+    FailureReason,
+    ProofMode,
+    Request,
+    Submission
+} from "../../../contracts/types/Inference.sol";
 
 /// @dev Deploys the protocol with a registered 16-feature model and two staked workers, and
 /// builds the inputs and signatures that tests need.
 abstract contract HubFixture is Test {
     uint256 internal constant MIN_STAKE = 1 ether;
     uint64 internal constant UNBONDING_DELAY = 7 days;
-    uint96 internal constant MODEL_FEE = 0.001 ether;
+    uint64 internal constant MODEL_FEE = 0.001 ether;
     uint64 internal constant PROTOCOL_FEE = 0.0001 ether;
     uint64 internal constant MIN_REWARD = 0.0005 ether;
     uint64 internal constant CALLBACK_GAS_PRICE = 1 gwei;
@@ -28,7 +34,11 @@ abstract contract HubFixture is Test {
     bytes32 internal constant ENV = keccak256(
         "verity-worker/0.1.0 onnxruntime/1.30 node/22 cpu threads=1"
     );
-    bytes32 internal constant MODEL_ID = sha256("risk-model.onnx bytes");
+    /// @dev sha256("risk-model.onnx bytes"), written out: a `sha256(...)` constant is evaluated at
+    /// each use by a call to the SHA-256 precompile, and that call consumes a pending `vm.prank`
+    /// (so `vm.prank(x); hub.requestInference(MODEL_ID, ...)` would not be sent from `x`).
+    bytes32 internal constant MODEL_ID =
+        0xcc671758608e7a63319de81c3252852a1a1f7849209c77b47c6ec547b6ede538;
 
     address internal admin = address(0xA11CE);
     address internal treasury = address(0x7EA5);
@@ -199,5 +209,82 @@ abstract contract HubFixture is Test {
         );
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
         return abi.encodePacked(r, s, v);
+    }
+
+    // ------------------------------------------------------------ helpers added for hub unit tests
+
+    /// @dev Signs `digest` with `key` as r || s || v.
+    function _sign(uint256 key, bytes32 digest) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    /// @dev The address `signature` (r || s || v) recovers to for `digest`, as ecrecover sees it.
+    function _recover(bytes32 digest, bytes memory signature) internal pure returns (address) {
+        bytes32 r;
+        bytes32 s;
+        uint8 v;
+        assembly ("memory-safe") {
+            r := mload(add(signature, 0x20))
+            s := mload(add(signature, 0x40))
+            v := byte(0, mload(add(signature, 0x60)))
+        }
+        return ecrecover(digest, v, r, s);
+    }
+
+    /// @dev Submits `output` for `request` signed by `key` on `ENV` (sent by this contract) and
+    /// returns the submission the hub committed to.
+    function _submit(
+        uint256 key,
+        Request memory request,
+        bytes memory output
+    ) internal returns (Submission memory submission) {
+        bytes memory signature = _signResult(key, request, output, ENV);
+        hub.submitResult(request, output, ENV, signature);
+        submission = Submission({
+            worker: vm.addr(key),
+            outputHash: keccak256(output),
+            environmentId: ENV,
+            finalizableAt: uint64(block.timestamp) + request.challengeWindowSeconds
+        });
+    }
+
+    /// @dev Challenges `submission` as `challenger` with exactly the bond and returns the record.
+    function _challenge(
+        address challenger,
+        Request memory request,
+        Submission memory submission,
+        bytes32 claimedOutputHash
+    ) internal returns (Challenge memory record) {
+        vm.deal(challenger, challenger.balance + CHALLENGE_BOND);
+        vm.prank(challenger);
+        hub.challenge{value: CHALLENGE_BOND}(request, submission, claimedOutputHash);
+        record = Challenge({
+            challenger: challenger,
+            bondWei: CHALLENGE_BOND,
+            claimedOutputHash: claimedOutputHash,
+            challengedAt: uint64(block.timestamp)
+        });
+    }
+
+    /// @dev The fixture's hub config with another challenge window.
+    function _configWithWindow(
+        uint24 challengeWindowSeconds
+    ) internal pure returns (IInferenceHub.Config memory) {
+        return
+            IInferenceHub.Config({
+                protocolFeeWei: PROTOCOL_FEE,
+                minWorkerRewardWei: MIN_REWARD,
+                callbackGasPriceWei: CALLBACK_GAS_PRICE,
+                assignmentGraceSeconds: GRACE,
+                challengeWindowSeconds: challengeWindowSeconds,
+                maxDeadlineSeconds: MAX_DEADLINE
+            });
+    }
+
+    /// @dev Makes requests settle at submission (no challenge window).
+    function _disableChallengeWindow() internal {
+        vm.prank(admin);
+        hub.setConfig(_configWithWindow(0));
     }
 }
