@@ -17,7 +17,9 @@ export default defineConfig({
   solidity: {
     profiles: {
       default: { compilers: [solcjs("solc")] },
-      production: { compilers: [solcjs("solc")] },
+      // Not isolated: Ignition builds with this profile, and a types-only file compiled alone has
+      // no `contracts` output, which `hardhat node` then fails to parse.
+      production: { compilers: [solcjs("solc")], isolated: false },
     },
   },
   paths: {

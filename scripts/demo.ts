@@ -18,6 +18,9 @@ import type { ContractTransactionReceipt, ContractTransactionResponse } from "et
 import VerityModule from "../deploy/modules/Verity.js";
 import {
   CreditLine__factory,
+  InferenceHub__factory,
+  ModelRegistry__factory,
+  WorkerRegistry__factory,
   RequestStatus,
   decodeTensor,
   encodeTensor,
@@ -26,7 +29,6 @@ import {
   recoverResultSigner,
   resultFields,
   signResult,
-  type Request,
 } from "@verity/contracts";
 
 const DECIMALS = 6;
@@ -43,7 +45,7 @@ type Row = {
   mode: string;
   output: string;
   proof: string;
-  gas: number;
+  gasAllTxs: number;
   latency: string;
 };
 const rows: Row[] = [];
@@ -60,7 +62,16 @@ async function mined(
 
 // ---------------------------------------------------------------- 1. deploy
 say("\n1. Deploying ModelRegistry, WorkerRegistry and InferenceHub with Hardhat Ignition");
-const { modelRegistry, workerRegistry, inferenceHub: hub } = await ignition.deploy(VerityModule);
+const deployed = await ignition.deploy(VerityModule);
+const modelRegistry = ModelRegistry__factory.connect(
+  await deployed.modelRegistry.getAddress(),
+  admin,
+);
+const workerRegistry = WorkerRegistry__factory.connect(
+  await deployed.workerRegistry.getAddress(),
+  admin,
+);
+const hub = InferenceHub__factory.connect(await deployed.inferenceHub.getAddress(), admin);
 say(`   hub ${await hub.getAddress()} on chain ${chainId}`);
 
 // ---------------------------------------------------------------- 2. environment and worker
@@ -182,8 +193,16 @@ say(
 
 // ---------------------------------------------------------------- 6. with a challenge window
 say("\n6. Governance sets a 10-minute challenge window; borrower B's result waits it out");
+const config = await hub.config();
 await mined(
-  hub.connect(admin).setConfig({ ...(await hub.config()).toObject(), challengeWindowSeconds: 600 }),
+  hub.connect(admin).setConfig({
+    protocolFeeWei: config.protocolFeeWei,
+    minWorkerRewardWei: config.minWorkerRewardWei,
+    callbackGasPriceWei: config.callbackGasPriceWei,
+    assignmentGraceSeconds: config.assignmentGraceSeconds,
+    challengeWindowSeconds: 600,
+    maxDeadlineSeconds: config.maxDeadlineSeconds,
+  }),
 );
 {
   const t0 = started();

@@ -37,7 +37,11 @@ const disputeConfig = {
 };
 
 const models = await ethers.deployContract("ModelRegistry");
-const workers = await ethers.deployContract("WorkerRegistry", [admin.address, ethers.parseEther("1"), 7 * 86_400]);
+const workers = await ethers.deployContract("WorkerRegistry", [
+  admin.address,
+  ethers.parseEther("1"),
+  7 * 86_400,
+]);
 const hub = await ethers.deployContract("InferenceHub", [
   admin.address,
   await models.getAddress(),
@@ -82,7 +86,10 @@ async function registerModel(): Promise<{ id: string; gas: number }> {
   return { id, gas: await gasOf(models.connect(modelOwner).registerModel(id, spec)) };
 }
 
-const input = tensor([1, 16], Array.from({ length: 16 }, (_, i) => (i + 1) * 12_345));
+const input = tensor(
+  [1, 16],
+  Array.from({ length: 16 }, (_, i) => (i + 1) * 12_345),
+);
 const output = tensor([1, 1], [231_000]);
 const quote = await hub.quote((await registerModel()).id, 0);
 const { id: modelId, gas: registerGas } = await registerModel();
@@ -93,14 +100,24 @@ async function request(from = requester, assignee = workerWallet.address) {
   const block = await ethers.provider.getBlock("latest");
   const tx = hub
     .connect(from)
-    .requestInference(modelId, input, 0, assignee, ethers.ZeroAddress, 0, block!.timestamp + 3600, { value: quote });
+    .requestInference(modelId, input, 0, assignee, ethers.ZeroAddress, 0, block!.timestamp + 3600, {
+      value: quote,
+    });
   const receipt = await (await tx).wait();
-  const event = receipt!.logs.map((log) => hub.interface.parseLog(log)).find((e) => e?.name === "InferenceRequested")!;
+  const event = receipt!.logs
+    .map((log) => hub.interface.parseLog(log))
+    .find((e) => e?.name === "InferenceRequested")!;
   return { gas: Number(receipt!.gasUsed), request: event.args.request.toObject(true) };
 }
 
 async function sign(req: Request["request"], out = output): Promise<string> {
-  const digest = await hub.resultDigest(req.id, req.modelId, req.inputHash, ethers.keccak256(out), ENV);
+  const digest = await hub.resultDigest(
+    req.id,
+    req.modelId,
+    req.inputHash,
+    ethers.keccak256(out),
+    ENV,
+  );
   return workerWallet.signingKey.sign(digest).serialized;
 }
 
@@ -122,7 +139,9 @@ figures.requestInference = (await request()).gas;
 await setChallengeWindow(3600);
 {
   const { request: req } = await request();
-  const submitReceipt = await (await hub.connect(other).submitResult(req, output, ENV, await sign(req))).wait();
+  const submitReceipt = await (
+    await hub.connect(other).submitResult(req, output, ENV, await sign(req))
+  ).wait();
   figures["submitResult.attested"] = Number(submitReceipt!.gasUsed);
   const submitted = submitReceipt!.logs
     .map((log) => hub.interface.parseLog(log))
@@ -141,7 +160,9 @@ await setChallengeWindow(3600);
 await setChallengeWindow(0);
 {
   const { request: req } = await request();
-  figures["submitResult.attested.instant"] = await gasOf(hub.connect(other).submitResult(req, output, ENV, await sign(req)));
+  figures["submitResult.attested.instant"] = await gasOf(
+    hub.connect(other).submitResult(req, output, ENV, await sign(req)),
+  );
 }
 
 // A batch of 32 results, each settled at once (zero window).
@@ -169,7 +190,11 @@ console.table(Object.entries(figures).map(([key, gas]) => ({ key, gas })));
 const targets: [string, number, number][] = [
   ["requestInference", figures.requestInference, 75_000],
   ["submitResult.attested + finalize", figures["submitResult.attested"] + figures.finalize, 90_000],
-  ["submitResults batch of 32, per result", figures["submitResults.attested.batch32.perResult"], 40_000],
+  [
+    "submitResults batch of 32, per result",
+    figures["submitResults.attested.batch32.perResult"],
+    40_000,
+  ],
 ];
 for (const [name, gas, target] of targets) {
   console.log(`${gas <= target ? "meets " : "MISSES"} ${name}: ${gas} (target ${target})`);
@@ -182,7 +207,8 @@ if (CHECK) {
     return now === undefined || Math.abs(now - gas) > gas * TOLERANCE;
   });
   if (drift.length > 0) {
-    for (const [key, gas] of drift) console.error(`gas drift: ${key} committed ${gas}, measured ${figures[key]}`);
+    for (const [key, gas] of drift)
+      console.error(`gas drift: ${key} committed ${gas}, measured ${figures[key]}`);
     console.error("Run `pnpm gas` and commit reports/gas.json if the change is intended.");
     process.exitCode = 1;
   } else {

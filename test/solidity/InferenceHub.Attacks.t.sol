@@ -114,7 +114,13 @@ contract InferenceHubAttacksTest is HubFixture {
         bytes memory signedOutput = _output(5);
         bytes memory otherOutput = _output(6);
         bytes memory sig = _signResult(WORKER_KEY, r, signedOutput, ENV);
-        bytes32 digest = hub.resultDigest(r.id, r.modelId, r.inputHash, keccak256(otherOutput), ENV);
+        bytes32 digest = hub.resultDigest(
+            r.id,
+            r.modelId,
+            r.inputHash,
+            keccak256(otherOutput),
+            ENV
+        );
         address recovered = _recover(digest, sig);
         vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.NotRegistered.selector, recovered));
         hub.submitResult(r, otherOutput, ENV, sig);
@@ -145,7 +151,9 @@ contract InferenceHubAttacksTest is HubFixture {
         bytes memory sig = _signResult(WORKER_KEY, r, output, ENV);
         vm.prank(admin);
         workers.revokeEnvironment(ENV);
-        vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.EnvironmentNotApproved.selector, ENV));
+        vm.expectRevert(
+            abi.encodeWithSelector(IWorkerRegistry.EnvironmentNotApproved.selector, ENV)
+        );
         hub.submitResult(r, output, ENV, sig);
         _assertPending(r);
     }

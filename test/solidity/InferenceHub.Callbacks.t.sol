@@ -273,7 +273,9 @@ contract InferenceHubCallbacksTest is HubFixture {
     function test_onInferenceResult_RevertWhen_OnlyInferenceHub() public {
         RecordingConsumer consumer = new RecordingConsumer(hub);
         vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(InferenceConsumer.OnlyInferenceHub.selector, keeper));
+        vm.expectRevert(
+            abi.encodeWithSelector(InferenceConsumer.OnlyInferenceHub.selector, keeper)
+        );
         consumer.onInferenceResult(1, MODEL_ID, _output(1));
     }
 
@@ -285,7 +287,13 @@ contract InferenceHubCallbacksTest is HubFixture {
         consumer = new ReentrantConsumer(hub);
         uint256 payment = _minPayment(REENTRANT_GAS);
         vm.recordLogs();
-        consumer.request{value: payment}(MODEL_ID, _input(), worker, REENTRANT_GAS, uint64(block.timestamp + 1 hours));
+        consumer.request{value: payment}(
+            MODEL_ID,
+            _input(),
+            worker,
+            REENTRANT_GAS,
+            uint64(block.timestamp + 1 hours)
+        );
         r = _lastRequest();
     }
 

@@ -410,7 +410,10 @@ contract InferenceHubTest is HubFixture {
         );
     }
 
-    function testFuzz_requestInference_escrowSplit(uint256 extraWei, uint32 callbackGasLimit) public {
+    function testFuzz_requestInference_escrowSplit(
+        uint256 extraWei,
+        uint32 callbackGasLimit
+    ) public {
         extraWei = bound(extraWei, 0, 50 ether);
         callbackGasLimit = uint32(bound(callbackGasLimit, 0, 5_000_000));
         address callback = callbackGasLimit == 0 ? address(0) : address(0xCA11);
@@ -556,11 +559,7 @@ contract InferenceHubTest is HubFixture {
         bytes memory output = _output(1);
         bytes memory sig = _signResult(WORKER_KEY, r, output, ENV);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IInferenceHub.RequestNotPending.selector,
-                99,
-                RequestStatus.None
-            )
+            abi.encodeWithSelector(IInferenceHub.RequestNotPending.selector, 99, RequestStatus.None)
         );
         hub.submitResult(r, output, ENV, sig);
     }
@@ -668,7 +667,11 @@ contract InferenceHubTest is HubFixture {
             abi.encodeWithSelector(IWorkerRegistry.NotRegistered.selector, vm.addr(forgerKey))
         );
         hub.submitResults(items);
-        assertEq(uint256(hub.requestStatus(r1.id)), uint256(RequestStatus.Pending), "r1 rolled back");
+        assertEq(
+            uint256(hub.requestStatus(r1.id)),
+            uint256(RequestStatus.Pending),
+            "r1 rolled back"
+        );
     }
 
     // ============================================================ finalize
@@ -863,11 +866,7 @@ contract InferenceHubTest is HubFixture {
 
         assertEq(consumer.failureCount(), 1, "called back once");
         assertEq(consumer.lastRequestId(), r.id, "request id");
-        assertEq(
-            uint256(consumer.lastReason()),
-            uint256(FailureReason.InputUndecodable),
-            "reason"
-        );
+        assertEq(uint256(consumer.lastReason()), uint256(FailureReason.InputUndecodable), "reason");
         assertEq(hub.balanceOf(address(consumer)), refundWei, "consumer refunded");
         assertEq(hub.balanceOf(stranger), r.callbackFeeWei, "relayer earns callback fee");
     }
@@ -893,7 +892,9 @@ contract InferenceHubTest is HubFixture {
         Request memory r = _request();
         uint256 key = 0xBAD;
         bytes memory sig = _signFailure(key, r, FailureReason.InputShapeMismatch);
-        vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.NotRegistered.selector, vm.addr(key)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IWorkerRegistry.NotRegistered.selector, vm.addr(key))
+        );
         hub.reportFailure(r, FailureReason.InputShapeMismatch, ENV, sig);
     }
 
@@ -1000,7 +1001,12 @@ contract InferenceHubTest is HubFixture {
         hub.challenge{value: CHALLENGE_BOND}(r, s, claimed);
 
         assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Challenged), "status");
-        Challenge memory c = Challenge(challenger, CHALLENGE_BOND, claimed, uint64(block.timestamp));
+        Challenge memory c = Challenge(
+            challenger,
+            CHALLENGE_BOND,
+            claimed,
+            uint64(block.timestamp)
+        );
         bytes32 subHash = keccak256(abi.encode(hub.hashRequest(r), s));
         assertEq(
             hub.requestCommitment(r.id),

@@ -15,8 +15,9 @@ contract ModelRegistryTest is Test {
     bytes32 internal constant ID = bytes32(uint256(0x1d));
     bytes32 internal constant ID_V2 = bytes32(uint256(0x2d));
     bytes32 internal constant UNKNOWN = bytes32(uint256(0xdead));
-    uint8 internal constant ATTESTED_AND_ZK =
-        uint8((1 << uint8(ProofMode.ATTESTED)) | (1 << uint8(ProofMode.ZK)));
+    uint8 internal constant ATTESTED_AND_ZK = uint8(
+        (1 << uint8(ProofMode.ATTESTED)) | (1 << uint8(ProofMode.ZK))
+    );
 
     address internal owner = address(0x0DE1);
     address internal stranger = address(0x5742);
@@ -105,9 +106,7 @@ contract ModelRegistryTest is Test {
         _register(ID, owner, _spec());
         IModelRegistry.ModelSpec memory spec = _spec();
         vm.prank(stranger);
-        vm.expectRevert(
-            abi.encodeWithSelector(IModelRegistry.ModelAlreadyRegistered.selector, ID)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelAlreadyRegistered.selector, ID));
         models.registerModel(ID, spec);
     }
 

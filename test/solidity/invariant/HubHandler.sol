@@ -217,7 +217,11 @@ contract HubHandler is Test {
         bool withCallback = choice % 3 != 0;
         uint32 gasLimit = withCallback ? uint32(bound(gasSeed, 0, 150_000)) : 0;
         address assignee = (choice >> 8) % 3 == 2 ? address(0) : _workerAddrs[(choice >> 8) % 3];
-        value = bound(valueSeed, hub.quote(modelId, gasLimit), hub.quote(modelId, gasLimit) + 1 ether);
+        value = bound(
+            valueSeed,
+            hub.quote(modelId, gasLimit),
+            hub.quote(modelId, gasLimit) + 1 ether
+        );
         protocolFeeWei = cfg.protocolFeeWei;
 
         expected.id = hub.nextRequestId();
@@ -231,9 +235,10 @@ contract HubHandler is Test {
         expected.workerRewardWei = uint96(
             value - expected.modelFeeWei - cfg.protocolFeeWei - expected.callbackFeeWei
         );
-        expected.assignedUntil = assignee == address(0)
-            ? uint64(block.timestamp)
-            : uint64(block.timestamp) + cfg.assignmentGraceSeconds;
+        expected.assignedUntil =
+            assignee == address(0)
+                ? uint64(block.timestamp)
+                : uint64(block.timestamp) + cfg.assignmentGraceSeconds;
         expected.deadline = uint64(
             bound(
                 choice >> 16,
@@ -394,13 +399,17 @@ contract HubHandler is Test {
         }
     }
 
-    function expireChallenge(uint256 requestSeed, uint256 senderSeed, uint256 extraSeconds) external {
+    function expireChallenge(
+        uint256 requestSeed,
+        uint256 senderSeed,
+        uint256 extraSeconds
+    ) external {
         (bool found, uint256 index) = _pick(requestSeed, RequestStatus.Challenged);
         if (!found) return;
         calls["expireChallenge"]++;
         Tracked storage t = _tracked[index];
-        uint256 expiresAt = t.challengeRecord.challengedAt +
-            hub.disputeConfig().disputeTimeoutSeconds;
+        uint256 expiresAt =
+            t.challengeRecord.challengedAt + hub.disputeConfig().disputeTimeoutSeconds;
         if (block.timestamp < expiresAt) vm.warp(expiresAt + bound(extraSeconds, 0, 1 hours));
         vm.recordLogs();
         vm.prank(_actor(senderSeed));
@@ -451,9 +460,8 @@ contract HubHandler is Test {
         calls["setChallengeWindow"]++;
         IInferenceHub.Config memory cfg = hub.config();
         uint256 pick = windowSeed % 3;
-        cfg.challengeWindowSeconds = pick == 0
-            ? 0
-            : uint24(pick == 1 ? 1 hours : bound(windowSeed >> 8, 1, 1 days));
+        cfg.challengeWindowSeconds =
+            pick == 0 ? 0 : uint24(pick == 1 ? 1 hours : bound(windowSeed >> 8, 1, 1 days));
         vm.prank(admin);
         hub.setConfig(cfg);
     }
@@ -607,6 +615,14 @@ contract HubHandler is Test {
 
     /// @dev A [1, 1] int32 tensor.
     function _output(uint256 seed) private pure returns (bytes memory) {
-        return abi.encodePacked(uint8(1), uint8(1), uint8(2), uint32(1), uint32(1), int32(int256(seed % 2 ** 31)));
+        return
+            abi.encodePacked(
+                uint8(1),
+                uint8(1),
+                uint8(2),
+                uint32(1),
+                uint32(1),
+                int32(int256(seed % 2 ** 31))
+            );
     }
 }

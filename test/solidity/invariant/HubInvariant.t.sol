@@ -59,7 +59,8 @@ contract HubInvariantTest is HubFixture {
         address[2] memory staked = handler.workerAddresses();
         uint256 held;
         for (uint256 i; i < staked.length; ++i) {
-            held += workers.getWorker(staked[i]).stakeWei + workers.getWorker(staked[i]).unbondingWei;
+            held +=
+                workers.getWorker(staked[i]).stakeWei + workers.getWorker(staked[i]).unbondingWei;
         }
         assertEq(address(workers).balance, held, "registry balance != stakes + unbonding");
     }
@@ -117,7 +118,11 @@ contract HubInvariantTest is HubFixture {
         for (uint256 i; i < n; ++i) {
             uint256 id = handler.trackedRequestId(i);
             RequestStatus expected = handler.trackedStatus(i);
-            assertEq(uint256(hub.requestStatus(id)), uint256(expected), "status differs from ghost");
+            assertEq(
+                uint256(hub.requestStatus(id)),
+                uint256(expected),
+                "status differs from ghost"
+            );
             bool isSettled = expected == RequestStatus.Settled;
             bool isRefund = expected == RequestStatus.Refunded || expected == RequestStatus.Failed;
             assertEq(handler.settledEvents(id), isSettled ? 1 : 0, "RequestSettled count");

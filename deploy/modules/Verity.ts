@@ -1,0 +1,59 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+/**
+ * The Verity protocol: ModelRegistry, WorkerRegistry and InferenceHub, with the hub allowed to slash.
+ *
+ * Account 0 deploys and is the admin of both the worker registry (environment allowlist) and the
+ * hub (config, pause, proof verifiers). Every number is a module parameter; the defaults suit a
+ * local node, with two deliberate differences from a public network:
+ *
+ * - `challengeWindowSeconds` is 0, so an ATTESTED result settles and calls back in the same
+ *   transaction that submits it: handy for local development, unsafe anywhere a result must be
+ *   challengeable. Set it (for example 3600) in the network's parameters file.
+ * - `treasury` defaults to account 0.
+ *
+ * Deploy: `hardhat ignition deploy deploy/modules/Verity.ts --network localhost
+ * --parameters deploy/parameters/localhost.json`. Addresses land in
+ * `deploy/deployments/chain-<id>/deployed_addresses.json`, read by `deployments()` in
+ * `@verity/contracts`. For a public network, copy `deploy/parameters/testnet.example.json` to
+ * `testnet.json` and replace its placeholders: `treasury` (0x…01) and CreditLine's `riskModelId`.
+ */
+export default buildModule("Verity", (m) => {
+  const admin = m.getAccount(0);
+  const treasury = m.getParameter("treasury", admin);
+
+  const minStakeWei = m.getParameter("minStakeWei", 10n ** 18n);
+  const unbondingDelaySeconds = m.getParameter("unbondingDelaySeconds", 7n * 24n * 3600n);
+
+  const config = {
+    protocolFeeWei: m.getParameter("protocolFeeWei", 10n ** 14n), // 0.0001 ether
+    minWorkerRewardWei: m.getParameter("minWorkerRewardWei", 5n * 10n ** 14n), // 0.0005 ether
+    callbackGasPriceWei: m.getParameter("callbackGasPriceWei", 10n ** 9n), // 1 gwei
+    assignmentGraceSeconds: m.getParameter("assignmentGraceSeconds", 30n),
+    challengeWindowSeconds: m.getParameter("challengeWindowSeconds", 0n), // local dev only
+    maxDeadlineSeconds: m.getParameter("maxDeadlineSeconds", 24n * 3600n),
+  };
+  const disputeConfig = {
+    challengeBondWei: m.getParameter("challengeBondWei", 10n ** 17n), // 0.1 ether
+    slashAmountWei: m.getParameter("slashAmountWei", 5n * 10n ** 17n), // 0.5 ether
+    disputeTimeoutSeconds: m.getParameter("disputeTimeoutSeconds", 3n * 24n * 3600n),
+  };
+
+  const modelRegistry = m.contract("ModelRegistry");
+  const workerRegistry = m.contract("WorkerRegistry", [admin, minStakeWei, unbondingDelaySeconds]);
+  const inferenceHub = m.contract("InferenceHub", [
+    admin,
+    modelRegistry,
+    workerRegistry,
+    treasury,
+    config,
+    disputeConfig,
+  ]);
+
+  const slasherRole = m.staticCall(workerRegistry, "SLASHER_ROLE", [], 0, {
+    id: "SlasherRole",
+  });
+  m.call(workerRegistry, "grantRole", [slasherRole, inferenceHub], { id: "GrantSlasherRoleToHub" });
+
+  return { modelRegistry, workerRegistry, inferenceHub };
+});
