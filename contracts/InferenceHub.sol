@@ -202,10 +202,8 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         );
         address worker = _recoverEligible(request, digest, environmentId, signature);
 
-        _commitments[request.id] = _tag(0, RequestStatus.Failed);
-        (CallbackResult callbackResult, uint256 refundWei) = _refundRequester(request, reason);
+        CallbackResult callbackResult = _closeAndRefund(request, RequestStatus.Failed, reason);
         emit RequestFailed(request.id, worker, reason, callbackResult);
-        emit RequestRefunded(request.id, request.requester, refundWei, callbackResult);
     }
 
     /// @inheritdoc IInferenceHub
@@ -213,12 +211,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         _requireStatus(request, _hashRequest(request), RequestStatus.Pending);
         if (block.timestamp <= request.deadline)
             revert RequestNotExpired(request.id, request.deadline);
-        _commitments[request.id] = _tag(0, RequestStatus.Refunded);
-        (CallbackResult callbackResult, uint256 refundWei) = _refundRequester(
-            request,
-            FailureReason.None
-        );
-        emit RequestRefunded(request.id, request.requester, refundWei, callbackResult);
+        _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
     }
 
     // ---------------------------------------------------------------- challenges
@@ -273,18 +266,13 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             );
             return;
         }
-        _commitments[request.id] = _tag(0, RequestStatus.Refunded);
+        _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
         uint256 slashedWei = WORKER_REGISTRY.slash(
             submission.worker,
             _disputeConfig.slashAmountWei
         );
         _balances[challengeRecord.challenger] += challengeRecord.bondWei + slashedWei;
         emit ChallengeResolved(request.id, true, slashedWei);
-        (CallbackResult callbackResult, uint256 refundWei) = _refundRequester(
-            request,
-            FailureReason.None
-        );
-        emit RequestRefunded(request.id, request.requester, refundWei, callbackResult);
     }
 
     /// @inheritdoc IInferenceHub
@@ -296,14 +284,9 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         _requireChallenged(request, submission, challengeRecord);
         uint64 expiresAt = challengeRecord.challengedAt + _disputeConfig.disputeTimeoutSeconds;
         if (block.timestamp < expiresAt) revert DisputeNotExpired(request.id, expiresAt);
-        _commitments[request.id] = _tag(0, RequestStatus.Refunded);
+        _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
         _balances[challengeRecord.challenger] += challengeRecord.bondWei;
         emit ChallengeExpired(request.id);
-        (CallbackResult callbackResult, uint256 refundWei) = _refundRequester(
-            request,
-            FailureReason.None
-        );
-        emit RequestRefunded(request.id, request.requester, refundWei, callbackResult);
     }
 
     // ---------------------------------------------------------------- balances
@@ -591,18 +574,22 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         emit RequestSettled(request.id, worker, outputHash, callbackResult);
     }
 
-    /// @dev Credits the requester with the whole escrow, less the callback fee if a callback ran.
-    function _refundRequester(
+    /// @dev Ends a request without a result: records `status`, credits the requester with the
+    /// escrow (less the callback fee if a callback runs) and tells the consumer why.
+    function _closeAndRefund(
         Request calldata request,
+        RequestStatus status,
         FailureReason reason
-    ) private returns (CallbackResult callbackResult, uint256 refundWei) {
-        refundWei = uint256(request.modelFeeWei) + request.workerRewardWei;
+    ) private returns (CallbackResult callbackResult) {
+        _commitments[request.id] = _tag(0, status);
+        uint256 refundWei = uint256(request.modelFeeWei) + request.workerRewardWei;
         if (request.callbackGasLimit == 0) refundWei += request.callbackFeeWei;
         _balances[request.requester] += refundWei;
         callbackResult = _callBack(
             request,
             abi.encodeCall(IInferenceConsumer.onInferenceFailed, (request.id, reason))
         );
+        emit RequestRefunded(request.id, request.requester, refundWei, callbackResult);
     }
 
     /// @dev Runs the consumer callback, if any, and pays its fee to whoever sent this transaction.

@@ -819,14 +819,14 @@ contract InferenceHubTest is HubFixture {
         uint256 refundWei = payment - PROTOCOL_FEE;
 
         vm.expectEmit();
+        emit IInferenceHub.RequestRefunded(r.id, requester, refundWei, CallbackResult.None);
+        vm.expectEmit();
         emit IInferenceHub.RequestFailed(
             r.id,
             worker,
             FailureReason.InputShapeMismatch,
             CallbackResult.None
         );
-        vm.expectEmit();
-        emit IInferenceHub.RequestRefunded(r.id, requester, refundWei, CallbackResult.None);
         vm.prank(stranger);
         hub.reportFailure(r, FailureReason.InputShapeMismatch, ENV, sig);
 
@@ -848,17 +848,17 @@ contract InferenceHubTest is HubFixture {
         uint256 refundWei = payment - PROTOCOL_FEE - r.callbackFeeWei;
 
         vm.expectEmit();
-        emit IInferenceHub.RequestFailed(
-            r.id,
-            worker,
-            FailureReason.InputUndecodable,
-            CallbackResult.Succeeded
-        );
-        vm.expectEmit();
         emit IInferenceHub.RequestRefunded(
             r.id,
             address(consumer),
             refundWei,
+            CallbackResult.Succeeded
+        );
+        vm.expectEmit();
+        emit IInferenceHub.RequestFailed(
+            r.id,
+            worker,
+            FailureReason.InputUndecodable,
             CallbackResult.Succeeded
         );
         vm.prank(stranger);
@@ -1120,14 +1120,14 @@ contract InferenceHubTest is HubFixture {
         uint256 hubEthBefore = address(hub).balance;
 
         vm.expectEmit();
-        emit IInferenceHub.ChallengeResolved(r.id, true, SLASH_AMOUNT);
-        vm.expectEmit();
         emit IInferenceHub.RequestRefunded(
             r.id,
             requester,
             uint256(r.modelFeeWei) + r.workerRewardWei,
             CallbackResult.None
         );
+        vm.expectEmit();
+        emit IInferenceHub.ChallengeResolved(r.id, true, SLASH_AMOUNT);
         vm.prank(resolver);
         hub.resolveChallenge(r, s, c, "", true);
 
@@ -1209,14 +1209,14 @@ contract InferenceHubTest is HubFixture {
         vm.warp(uint256(c.challengedAt) + DISPUTE_TIMEOUT);
 
         vm.expectEmit();
-        emit IInferenceHub.ChallengeExpired(r.id);
-        vm.expectEmit();
         emit IInferenceHub.RequestRefunded(
             r.id,
             requester,
             uint256(r.modelFeeWei) + r.workerRewardWei,
             CallbackResult.None
         );
+        vm.expectEmit();
+        emit IInferenceHub.ChallengeExpired(r.id);
         vm.prank(stranger);
         hub.expireChallenge(r, s, c);
 
