@@ -130,6 +130,9 @@ async function setChallengeWindow(seconds: number) {
   await setChallengeWindow(0);
   const { request: req } = await request();
   await (await hub.connect(other).submitResult(req, output, ENV, await sign(req))).wait();
+  const { request: expiring } = await request();
+  await ethers.provider.send("evm_increaseTime", [3601]);
+  await (await hub.connect(other).refund(expiring)).wait();
 }
 
 // requestInference with a 16-value input.
