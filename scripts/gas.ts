@@ -11,46 +11,38 @@
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
+import VerityModule from "../deploy/modules/Verity.js";
+import {
+  InferenceHub__factory,
+  ModelRegistry__factory,
+  WorkerRegistry__factory,
+  encodeTensor,
+  resultFields,
+  signResult,
+  parseRequestedEvent,
+  parseSubmittedEvent,
+  type Request as HubRequest,
+} from "@verity/contracts";
 
 const CHECK = process.env.VERITY_GAS_CHECK === "1";
 const TOLERANCE = 0.01;
 const REPORT = new URL("../reports/gas.json", import.meta.url);
 
-const { ethers } = await network.create();
-const [admin, treasury, modelOwner, requester, other] = await ethers.getSigners();
+const { ethers, ignition } = await network.create();
+const [admin, modelOwner, requester, other] = await ethers.getSigners();
+const chainId = (await ethers.provider.getNetwork()).chainId;
 const workerWallet = ethers.Wallet.createRandom().connect(ethers.provider);
 await admin.sendTransaction({ to: workerWallet.address, value: ethers.parseEther("100") });
 
 const ENV = ethers.id("verity-worker gas benchmark environment");
-const config = {
-  protocolFeeWei: ethers.parseEther("0.0001"),
-  minWorkerRewardWei: ethers.parseEther("0.0005"),
-  callbackGasPriceWei: ethers.parseUnits("1", "gwei"),
-  assignmentGraceSeconds: 30,
-  challengeWindowSeconds: 3600,
-  maxDeadlineSeconds: 86_400,
-};
-const disputeConfig = {
-  challengeBondWei: ethers.parseEther("0.1"),
-  slashAmountWei: ethers.parseEther("0.5"),
-  disputeTimeoutSeconds: 3 * 86_400,
-};
-
-const models = await ethers.deployContract("ModelRegistry");
-const workers = await ethers.deployContract("WorkerRegistry", [
-  admin.address,
-  ethers.parseEther("1"),
-  7 * 86_400,
-]);
-const hub = await ethers.deployContract("InferenceHub", [
-  admin.address,
-  await models.getAddress(),
-  await workers.getAddress(),
-  treasury.address,
-  config,
-  disputeConfig,
-]);
-await (await workers.grantRole(await workers.SLASHER_ROLE(), await hub.getAddress())).wait();
+// The same deployment as everywhere else, with a challenge window so finalize can be measured.
+const deployed = await ignition.deploy(VerityModule, {
+  parameters: { Verity: { challengeWindowSeconds: 3600n } },
+});
+const models = ModelRegistry__factory.connect(await deployed.modelRegistry.getAddress(), admin);
+const workers = WorkerRegistry__factory.connect(await deployed.workerRegistry.getAddress(), admin);
+const hub = InferenceHub__factory.connect(await deployed.inferenceHub.getAddress(), admin);
+const config = await hub.config();
 await (await workers.approveEnvironment(ENV, "gas benchmark")).wait();
 await (await workers.connect(workerWallet).register(ENV, { value: ethers.parseEther("1") })).wait();
 
@@ -59,16 +51,6 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> 
   const receipt = await (await tx).wait();
   if (!receipt) throw new Error("transaction was not mined");
   return Number(receipt.gasUsed);
-}
-
-/** The canonical int32 tensor encoding (contracts/libraries/TensorCodec.sol). */
-function tensor(shape: number[], values: number[]): string {
-  const bytes = new Uint8Array(3 + 4 * shape.length + 4 * values.length);
-  const view = new DataView(bytes.buffer);
-  bytes.set([1, 1, shape.length]);
-  shape.forEach((d, i) => view.setUint32(3 + 4 * i, d));
-  values.forEach((v, i) => view.setInt32(3 + 4 * shape.length + 4 * i, v));
-  return ethers.hexlify(bytes);
 }
 
 let modelCount = 0;
@@ -86,16 +68,15 @@ async function registerModel(): Promise<{ id: string; gas: number }> {
   return { id, gas: await gasOf(models.connect(modelOwner).registerModel(id, spec)) };
 }
 
-const input = tensor(
+const input = encodeTensor(
   [1, 16],
   Array.from({ length: 16 }, (_, i) => (i + 1) * 12_345),
 );
-const output = tensor([1, 1], [231_000]);
+const output = encodeTensor([1, 1], [231_000]);
 const quote = await hub.quote((await registerModel()).id, 0);
 const { id: modelId, gas: registerGas } = await registerModel();
 figures.registerModel = registerGas;
 
-type Request = Awaited<ReturnType<typeof request>>;
 async function request(from = requester, assignee = workerWallet.address) {
   const block = await ethers.provider.getBlock("latest");
   const tx = hub
@@ -103,26 +84,24 @@ async function request(from = requester, assignee = workerWallet.address) {
     .requestInference(modelId, input, 0, assignee, ethers.ZeroAddress, 0, block!.timestamp + 3600, {
       value: quote,
     });
-  const receipt = await (await tx).wait();
-  const event = receipt!.logs
-    .map((log) => hub.interface.parseLog(log))
-    .find((e) => e?.name === "InferenceRequested")!;
-  return { gas: Number(receipt!.gasUsed), request: event.args.request.toObject(true) };
+  const receipt = (await (await tx).wait())!;
+  return { gas: Number(receipt.gasUsed), request: parseRequestedEvent(receipt, hub).request };
 }
 
-async function sign(req: Request["request"], out = output): Promise<string> {
-  const digest = await hub.resultDigest(
-    req.id,
-    req.modelId,
-    req.inputHash,
-    ethers.keccak256(out),
-    ENV,
-  );
-  return workerWallet.signingKey.sign(digest).serialized;
+function sign(req: HubRequest, out = output): Promise<string> {
+  return signResult(workerWallet, hub, chainId, resultFields(req, out, ENV));
 }
 
 async function setChallengeWindow(seconds: number) {
-  await (await hub.connect(admin).setConfig({ ...config, challengeWindowSeconds: seconds })).wait();
+  const next = {
+    protocolFeeWei: config.protocolFeeWei,
+    minWorkerRewardWei: config.minWorkerRewardWei,
+    callbackGasPriceWei: config.callbackGasPriceWei,
+    assignmentGraceSeconds: config.assignmentGraceSeconds,
+    challengeWindowSeconds: seconds,
+    maxDeadlineSeconds: config.maxDeadlineSeconds,
+  };
+  await (await hub.connect(admin).setConfig(next)).wait();
 }
 
 // Warm up: credit every account once, as on a live deployment.
@@ -146,16 +125,8 @@ await setChallengeWindow(3600);
     await hub.connect(other).submitResult(req, output, ENV, await sign(req))
   ).wait();
   figures["submitResult.attested"] = Number(submitReceipt!.gasUsed);
-  const submitted = submitReceipt!.logs
-    .map((log) => hub.interface.parseLog(log))
-    .find((e) => e?.name === "ResultSubmitted")!;
+  const { submission } = parseSubmittedEvent(submitReceipt!, hub);
   await ethers.provider.send("evm_increaseTime", [3600]);
-  const submission = {
-    worker: workerWallet.address,
-    outputHash: ethers.keccak256(output),
-    environmentId: ENV,
-    finalizableAt: submitted.args.finalizableAt,
-  };
   figures.finalize = await gasOf(hub.connect(other).finalize(req, submission, output));
 }
 

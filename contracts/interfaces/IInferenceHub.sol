@@ -128,8 +128,6 @@ interface IInferenceHub {
     error RequestExpired(uint256 requestId, uint64 deadline);
     error RequestNotExpired(uint256 requestId, uint64 deadline);
     error NotAssignee(uint256 requestId, address signer, address assignee);
-    error InvalidSignature();
-    error WrongProofMode(uint256 requestId, ProofMode mode);
     error ChallengeWindowOpen(uint256 requestId, uint64 finalizableAt);
     error ChallengeWindowClosed(uint256 requestId, uint64 finalizableAt);
     error InsufficientBond(uint256 bondWei, uint256 requiredWei);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {InferenceConsumer} from "../consumer/InferenceConsumer.sol";
+import {RequestingConsumer} from "./RequestingConsumer.sol";
 import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
-import {FailureReason, ProofMode} from "../types/Inference.sol";
+import {FailureReason} from "../types/Inference.sol";
 
 /// @dev Test-only consumer that records every callback it receives.
-contract RecordingConsumer is InferenceConsumer {
+contract RecordingConsumer is RequestingConsumer {
     uint256 public resultCount;
     uint256 public failureCount;
     uint256 public lastRequestId;
@@ -16,26 +16,7 @@ contract RecordingConsumer is InferenceConsumer {
     /// @dev `gasleft()` at the start of the last callback: shows how much of the limit arrived.
     uint256 public lastGasLeft;
 
-    constructor(IInferenceHub hub) InferenceConsumer(hub) {}
-
-    function request(
-        bytes32 modelId,
-        bytes calldata input,
-        address assignee,
-        uint32 callbackGasLimit,
-        uint64 deadline
-    ) external payable returns (uint256) {
-        return
-            _requestInference(
-                modelId,
-                input,
-                ProofMode.ATTESTED,
-                assignee,
-                callbackGasLimit,
-                deadline,
-                msg.value
-            );
-    }
+    constructor(IInferenceHub hub) RequestingConsumer(hub) {}
 
     function _onInferenceResult(
         uint256 requestId,

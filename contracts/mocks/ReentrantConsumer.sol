@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {InferenceConsumer} from "../consumer/InferenceConsumer.sol";
+import {RequestingConsumer} from "./RequestingConsumer.sol";
 import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
-import {FailureReason, ProofMode, Request, Submission} from "../types/Inference.sol";
+import {FailureReason, Request, Submission} from "../types/Inference.sol";
 
 /// @dev Test-only consumer that, from inside its callbacks (and its `receive`), calls the hub again:
 /// finalize, refund, withdraw and submitResult, recording whether each call succeeded and what it
 /// reverted with. The test primes it with the request, submission, output and signature.
-contract ReentrantConsumer is InferenceConsumer {
+contract ReentrantConsumer is RequestingConsumer {
     struct Attempt {
         bool attempted;
         bool succeeded;
@@ -29,26 +29,7 @@ contract ReentrantConsumer is InferenceConsumer {
     uint256 public callbacks;
     uint256 public received;
 
-    constructor(IInferenceHub hub) InferenceConsumer(hub) {}
-
-    function request(
-        bytes32 modelId,
-        bytes calldata input,
-        address assignee,
-        uint32 callbackGasLimit,
-        uint64 deadline
-    ) external payable returns (uint256) {
-        return
-            _requestInference(
-                modelId,
-                input,
-                ProofMode.ATTESTED,
-                assignee,
-                callbackGasLimit,
-                deadline,
-                msg.value
-            );
-    }
+    constructor(IInferenceHub hub) RequestingConsumer(hub) {}
 
     function prime(
         Request calldata request_,

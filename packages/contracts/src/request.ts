@@ -61,23 +61,9 @@ export type HubAddressLike = string | BaseContract;
 const hubInterface = InferenceHub__factory.createInterface();
 
 /** Copies a decoded `Request` tuple (an ethers `Result`) into a plain object. */
-export function toRequest(decoded: {
-  id: bigint;
-  requester: string;
-  callback: string;
-  modelOwner: string;
-  assignee: string;
-  modelId: string;
-  inputHash: string;
-  modelFeeWei: bigint;
-  workerRewardWei: bigint;
-  callbackFeeWei: bigint;
-  assignedUntil: bigint;
-  deadline: bigint;
-  callbackGasLimit: bigint;
-  challengeWindowSeconds: bigint;
-  proofMode: bigint | number;
-}): Request {
+export function toRequest(
+  decoded: Omit<Request, "proofMode"> & { proofMode: bigint | number },
+): Request {
   return {
     id: decoded.id,
     requester: decoded.requester,
