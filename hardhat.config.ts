@@ -24,7 +24,7 @@ export default defineConfig({
   },
   paths: {
     sources: "contracts",
-    tests: { solidity: "test/solidity", mocha: "test/integration" },
+    tests: { solidity: "test/solidity", mocha: "test" },
     ignition: "deploy",
   },
   typechain: { outDir: "packages/contracts/typechain" },
