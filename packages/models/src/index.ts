@@ -1,1 +1,18 @@
-export {};
+/**
+ * @verity/models: small ONNX models written and read in TypeScript.
+ *
+ * - `encodeOnnx` / `decodeOnnx`: the subset of ONNX Verity uses, through protobufjs;
+ * - `sampleModel`, `writeSampleModels`: the seeded sample models (credit-risk, mnist-mlp) that
+ *   tests, the demo and the benchmarks share, byte-for-byte reproducible;
+ * - `runFloat`: a float64 reference forward pass to check onnxruntime against;
+ * - `quantize` / `dequantize`: the protocol's int32 fixed point.
+ *
+ * @example
+ * import { sampleModel, quantize } from "@verity/models";
+ * const model = sampleModel("credit-risk");
+ * const input = quantize(model.sampleInput(1), model.decimals);
+ */
+export * from "./fixedPoint.js";
+export * from "./forward.js";
+export * from "./onnx.js";
+export * from "./samples.js";
