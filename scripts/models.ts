@@ -10,7 +10,7 @@
  * fee 0.001 ETH and proof mode ATTESTED. A model already registered is left as it is, so the
  * script can run again.
  */
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { network } from "hardhat";
 import { ZeroHash, parseEther } from "ethers";
 import {
@@ -46,7 +46,7 @@ if (process.env.VERITY_REGISTER === "1") {
     }
     const model = sampleModel(name);
     const tx = await registry.registerModel(modelId, {
-      uri: `file://${path}`,
+      uri: pathToFileURL(path).href, // file:///abs/path, percent-encoded where needed
       inputShape: model.inputShape,
       outputShape: model.outputShape,
       decimals: model.decimals,
