@@ -1,0 +1,183 @@
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  HDNodeWallet,
+  JsonRpcProvider,
+  Mnemonic,
+  NonceManager,
+  ZeroHash,
+  parseEther,
+  type Signer,
+} from "ethers";
+import {
+  InferenceHub__factory,
+  ModelRegistry__factory,
+  ProofMode,
+  WorkerRegistry__factory,
+  proofModesMask,
+  type InferenceHub,
+  type ModelRegistry,
+  type WorkerRegistry,
+} from "@verity/contracts";
+import {
+  SAMPLE_MODEL_NAMES,
+  sampleModel,
+  writeSampleModels,
+  type SampleModelName,
+} from "@verity/models";
+import { currentEnvironment, type Environment } from "@verity/worker/inference";
+import VerityModule from "../../../deploy/modules/Verity.js";
+import { startLocalNode, type LocalNode, type LocalNodeOptions } from "./node.js";
+
+/** The mnemonic of Hardhat's default accounts (10,000 ETH each on a local node). */
+export const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** Hardhat's default account `index`, as a wallet with its private key. */
+export function devAccount(index: number): HDNodeWallet {
+  return HDNodeWallet.fromMnemonic(
+    Mnemonic.fromPhrase(HARDHAT_MNEMONIC),
+    `m/44'/60'/0'/0/${index}`,
+  );
+}
+
+/** Which default account plays which part; workers take 10 and up. */
+export const ACCOUNTS = {
+  admin: 0,
+  modelOwner: 1,
+  requester: 2,
+  outsider: 3,
+  firstWorker: 10,
+} as const;
+
+export interface DevnetOptions extends LocalNodeOptions {
+  /** Hub config overrides (the Ignition module's parameters); defaults suit local work. */
+  challengeWindowSeconds?: number;
+  assignmentGraceSeconds?: number;
+  maxDeadlineSeconds?: number;
+  /** Where the sample models are written; default `<repo>/models`. */
+  modelsDir?: string;
+  /** Sample models to register; default all. */
+  models?: readonly SampleModelName[];
+  /** Model fee in ETH; default 0.001. */
+  modelFeeEth?: string;
+}
+
+export interface RegisteredSample {
+  name: SampleModelName;
+  modelId: string;
+  path: string;
+  uri: string;
+}
+
+/** A local chain with Verity deployed, the worker environment approved and the samples registered. */
+export interface Devnet {
+  node: LocalNode;
+  chainId: bigint;
+  provider: JsonRpcProvider;
+  hub: InferenceHub;
+  modelRegistry: ModelRegistry;
+  workerRegistry: WorkerRegistry;
+  /** Signers for the parts in ACCOUNTS (nonce-managed, so calls may overlap). */
+  signer(index: number): Signer;
+  environment: Environment;
+  models: Record<SampleModelName, RegisteredSample>;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_MODELS_DIR = fileURLToPath(new URL("../../../models/", import.meta.url));
+
+/**
+ * Starts a `hardhat node` process and sets Verity up on it: the contracts through the Ignition
+ * module (one way to deploy, here as on a testnet), this machine's worker environment approved,
+ * the sample models written and registered. Must run inside Hardhat (a test, `hardhat run`).
+ */
+export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
+  const node = await startLocalNode(options);
+  try {
+    return await setUp(node, options);
+  } catch (error) {
+    await node.stop();
+    throw error;
+  }
+}
+
+async function setUp(node: LocalNode, options: DevnetOptions): Promise<Devnet> {
+  const { network } = await import("hardhat");
+  const connection = await network.create({ network: "localhost", override: { url: node.url } });
+  const deployed = await connection.ignition.deploy(VerityModule, {
+    parameters: {
+      Verity: {
+        challengeWindowSeconds: BigInt(options.challengeWindowSeconds ?? 0),
+        assignmentGraceSeconds: BigInt(options.assignmentGraceSeconds ?? 30),
+        maxDeadlineSeconds: BigInt(options.maxDeadlineSeconds ?? 24 * 3600),
+      },
+    },
+  });
+  await connection.close?.();
+  const provider = new JsonRpcProvider(node.url, undefined, {
+    staticNetwork: true,
+    cacheTimeout: -1,
+    batchMaxCount: 1,
+    pollingInterval: 50,
+  });
+  const chainId = (await provider.getNetwork()).chainId;
+  const signers = new Map<number, Signer>();
+  const signer = (index: number) => {
+    let found = signers.get(index);
+    if (!found) {
+      found = new NonceManager(devAccount(index).connect(provider));
+      signers.set(index, found);
+    }
+    return found;
+  };
+  const admin = signer(ACCOUNTS.admin);
+  const hub = InferenceHub__factory.connect(await deployed.inferenceHub.getAddress(), admin);
+  const modelRegistry = ModelRegistry__factory.connect(
+    await deployed.modelRegistry.getAddress(),
+    admin,
+  );
+  const workerRegistry = WorkerRegistry__factory.connect(
+    await deployed.workerRegistry.getAddress(),
+    admin,
+  );
+
+  const environment = currentEnvironment();
+  await (await workerRegistry.approveEnvironment(environment.id, environment.description)).wait();
+
+  const wanted = new Set(options.models ?? SAMPLE_MODEL_NAMES);
+  const written = await writeSampleModels(options.modelsDir ?? DEFAULT_MODELS_DIR);
+  const models = {} as Record<SampleModelName, RegisteredSample>;
+  const owner = modelRegistry.connect(signer(ACCOUNTS.modelOwner));
+  for (const { name, modelId, path } of written) {
+    if (!wanted.has(name)) continue;
+    const sample = sampleModel(name);
+    const uri = pathToFileURL(path).href;
+    await (
+      await owner.registerModel(modelId, {
+        uri,
+        inputShape: sample.inputShape,
+        outputShape: sample.outputShape,
+        decimals: sample.decimals,
+        feeWei: parseEther(options.modelFeeEth ?? "0.001"),
+        proofModes: proofModesMask(ProofMode.ATTESTED),
+        previousVersion: ZeroHash,
+      })
+    ).wait();
+    models[name] = { name, modelId, path, uri };
+  }
+
+  return {
+    node,
+    chainId,
+    provider,
+    hub,
+    modelRegistry,
+    workerRegistry,
+    signer,
+    environment,
+    models,
+    stop: async () => {
+      provider.destroy();
+      await node.stop();
+    },
+  };
+}

@@ -1,0 +1,160 @@
+import { toRequest, type Request } from "@verity/contracts";
+import type { Logger } from "pino";
+import { hubInterface } from "./chain.js";
+import type { Checkpoint, Journal } from "./journal.js";
+import type { RpcClient } from "./rpc.js";
+
+export interface Head {
+  number: number;
+  hash: string;
+  /** Block timestamp, unix seconds. */
+  timestamp: number;
+  baseFeePerGas: bigint;
+  /** Wall-clock ms when this head was read: chain time now is about timestamp + elapsed. */
+  readAtMs: number;
+}
+
+export interface RequestEvent {
+  request: Request;
+  input: string;
+  blockNumber: number;
+}
+
+export interface Poll {
+  head: Head;
+  events: RequestEvent[];
+  /** Set when the chain reorganised below our checkpoint: the block we rewound to. */
+  rewoundTo?: number;
+  /** More blocks are waiting than one poll takes: poll again at once. */
+  behind: boolean;
+  /** To record with `journal.setCheckpoint` once `events` are journaled, never before. */
+  checkpoint?: Checkpoint;
+}
+
+export interface WatcherOptions {
+  hub: string;
+  confirmations: number;
+  logChunkBlocks: number;
+  startBlock?: number;
+  backfillBlocks: number;
+}
+
+interface RawBlock {
+  number: string;
+  hash: string;
+  timestamp: string;
+  baseFeePerGas?: string;
+}
+
+interface RawLog {
+  topics: string[];
+  data: string;
+  blockNumber: string;
+  removed?: boolean;
+}
+
+/** How far back to rescan when the chain reorganises under the checkpoint. */
+export const REORG_REWIND_BLOCKS = 64;
+const REQUESTED_TOPIC = hubInterface.getEvent("InferenceRequested").topicHash;
+
+/**
+ * Turns the chain into a stream of `InferenceRequested` events, at most once per block range: it
+ * scans from the journal's checkpoint to `confirmations` blocks behind head, and hands back the new
+ * checkpoint (block number and hash) for the caller to record after what it returned. When the
+ * block under the checkpoint changes hash, or head falls below it, the chain has reorganised: it
+ * rewinds and rescans, and the caller re-checks what it had.
+ */
+export class Watcher {
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly journal: Journal,
+    private readonly options: WatcherOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async poll(): Promise<Poll> {
+    const head = toHead(
+      await this.rpc.request<RawBlock>("eth_getBlockByNumber", ["latest", false]),
+    );
+    const target = head.number - this.options.confirmations;
+    let checkpoint = this.journal.checkpoint ?? (await this.initialCheckpoint(head));
+
+    let rewoundTo: number | undefined;
+    const stillThere =
+      checkpoint.block < 0 ||
+      (checkpoint.block <= head.number &&
+        (checkpoint.block === head.number
+          ? head.hash === checkpoint.hash
+          : (await this.blockHash(checkpoint.block)) === checkpoint.hash));
+    if (!stillThere) {
+      rewoundTo = Math.max(-1, Math.min(checkpoint.block, head.number) - REORG_REWIND_BLOCKS);
+      this.logger.warn(
+        { checkpoint: checkpoint.block, head: head.number, rewoundTo },
+        "chain reorganised under the checkpoint; rescanning",
+      );
+      checkpoint = { block: rewoundTo, hash: rewoundTo < 0 ? "" : await this.blockHash(rewoundTo) };
+      this.journal.setCheckpoint(checkpoint);
+    }
+
+    const from = checkpoint.block + 1;
+    if (target < from) return { head, events: [], rewoundTo, behind: false };
+    const to = Math.min(target, from + this.options.logChunkBlocks - 1);
+    const [logs, toHash] = await Promise.all([
+      this.rpc.request<RawLog[]>("eth_getLogs", [
+        {
+          address: this.options.hub,
+          topics: [REQUESTED_TOPIC],
+          fromBlock: hex(from),
+          toBlock: hex(to),
+        },
+      ]),
+      to === head.number ? head.hash : this.blockHash(to),
+    ]);
+    const events = logs.filter((log) => !log.removed).map(parseRequested);
+    return {
+      head,
+      events,
+      rewoundTo,
+      behind: to < target,
+      checkpoint: { block: to, hash: toHash },
+    };
+  }
+
+  private async initialCheckpoint(head: Head) {
+    const start = this.options.startBlock ?? Math.max(0, head.number - this.options.backfillBlocks);
+    this.logger.info({ startBlock: start }, "no checkpoint: scanning from start block");
+    const block = start - 1;
+    return { block, hash: block < 0 ? "" : await this.blockHash(block) };
+  }
+
+  private async blockHash(number: number): Promise<string> {
+    const block = await this.rpc.request<RawBlock | null>("eth_getBlockByNumber", [
+      hex(number),
+      false,
+    ]);
+    return block?.hash ?? "";
+  }
+}
+
+function parseRequested(log: RawLog): RequestEvent {
+  const event = hubInterface.parseLog({ topics: log.topics, data: log.data });
+  if (event === null)
+    throw new Error(`undecodable InferenceRequested log in block ${log.blockNumber}`);
+  return {
+    request: toRequest(event.args.request),
+    input: event.args.input as string,
+    blockNumber: Number(log.blockNumber),
+  };
+}
+
+function toHead(block: RawBlock): Head {
+  return {
+    number: Number(block.number),
+    hash: block.hash,
+    timestamp: Number(block.timestamp),
+    baseFeePerGas: BigInt(block.baseFeePerGas ?? 0),
+    readAtMs: Date.now(),
+  };
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;

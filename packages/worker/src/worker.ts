@@ -1,0 +1,880 @@
+import { join } from "node:path";
+import {
+  encodeTensor,
+  hubDigests,
+  ProofMode,
+  RequestStatus,
+  enumName,
+  FailureReason,
+  type Request,
+} from "@verity/contracts";
+import { Wallet, ZeroAddress, getBytes, hexlify, keccak256 } from "ethers";
+import type { Logger } from "pino";
+import {
+  ChainReader,
+  decodeRevert,
+  describeError,
+  hashRequest,
+  hubInterface,
+  pendingCommitment,
+  statusOf,
+  submittedCommitment,
+} from "./chain.js";
+import type { WorkerConfig } from "./config.js";
+import { startHttpServer, type Health } from "./http.js";
+import {
+  ModelFetchError,
+  ModelStore,
+  Runner,
+  currentEnvironment,
+  type Environment,
+  type RegisteredModel,
+} from "./inference/index.js";
+import { Journal, TERMINAL_STAGES, type JournalEntry, type SentTx, type Stage } from "./journal.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { connect, ensureEligible } from "./preflight.js";
+import { RpcClient, sleep } from "./rpc.js";
+import { TxSender, type RawReceipt } from "./transactions.js";
+import { Watcher, type Head, type RequestEvent } from "./watcher.js";
+
+/** A model fetch that failed but may work later is tried this many times before giving up. */
+const MAX_SERVE_ATTEMPTS = 5;
+/** Requests whose model runs at once; inference is microseconds, fetching a model is not. */
+const SERVE_CONCURRENCY = 8;
+/** How long a graceful stop waits for in-flight transactions to be mined. */
+const STOP_GRACE_MS = 5_000;
+
+/** What `startWorker` returns: a running worker and how to stop it. */
+export interface RunningWorker {
+  address: string;
+  environment: Environment;
+  /** Base URL of /healthz and /metrics, unless the HTTP server is off. */
+  httpUrl?: string;
+  metrics: Metrics;
+  /** Finishes what is in flight (or journals it), then stops. */
+  stop(): Promise<void>;
+  /** Resolves when the worker has stopped. */
+  stopped: Promise<void>;
+}
+
+/**
+ * Starts a worker: checks the chain and the worker's registration, replays the journal (re-sending
+ * journaled transactions, re-checking unfinished requests against the chain), then follows the
+ * chain until stopped.
+ */
+export async function startWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
+  const metrics = createMetrics();
+  const rpc = new RpcClient({
+    url: config.rpcUrl,
+    retries: config.rpcRetries,
+    backoffMs: config.rpcBackoffMs,
+    logger: logger.child({ module: "rpc" }),
+    onError: (method) => metrics.rpcErrors.inc({ method }),
+  });
+  const wallet = new Wallet(config.privateKey);
+  const environment = currentEnvironment();
+  logger.info(
+    { worker: wallet.address, environment: environment.id, description: environment.description },
+    "starting worker",
+  );
+  const chain = await connect(config, rpc);
+  const journal = await Journal.open(config.dataDir);
+  const tx = new TxSender(
+    rpc,
+    wallet,
+    journal,
+    {
+      chainId: chain.chainId,
+      gasBumpAfterMs: config.gasBumpAfterMs,
+      gasBumpPercent: config.gasBumpPercent,
+      maxFeePerGasGwei: config.maxFeePerGasGwei,
+    },
+    metrics,
+    logger.child({ module: "tx" }),
+  );
+  await tx.init();
+  await ensureEligible(config, chain, tx, environment, logger.child({ module: "preflight" }));
+  const store = new ModelStore({
+    cacheDir: join(config.dataDir, "models"),
+    ipfsGateway: config.ipfsGateway,
+    fetchTimeoutMs: config.modelFetchTimeoutMs,
+    maxSessions: config.maxSessions,
+    logger: logger.child({ module: "models" }),
+  });
+  const runner = new Runner(store, {
+    timeoutMs: config.inferenceTimeoutMs,
+    logger: logger.child({ module: "runner" }),
+  });
+  const worker = new Worker(
+    config,
+    logger,
+    metrics,
+    rpc,
+    chain.reader,
+    chain.chainId,
+    wallet,
+    environment,
+    journal,
+    tx,
+    store,
+    runner,
+  );
+  await worker.recover();
+  const http =
+    config.httpPort >= 0
+      ? await startHttpServer(config.httpHost, config.httpPort, metrics, () => worker.health())
+      : undefined;
+  const stopped = worker.run().finally(async () => {
+    await new Promise((resolve) => (http ? http.server.close(resolve) : resolve(undefined)));
+    await store.close();
+    await journal.close();
+    logger.info("worker stopped");
+  });
+  if (http) logger.info({ url: http.url }, "serving /healthz and /metrics");
+  return {
+    address: wallet.address,
+    environment,
+    httpUrl: http?.url,
+    metrics,
+    stop: async () => {
+      worker.requestStop();
+      await stopped;
+    },
+    stopped,
+  };
+}
+
+/** Per-request state machine; see `Stage` in journal.ts for the picture. */
+class Worker {
+  /** Requests not yet in a terminal stage, by id. */
+  private readonly active = new Map<string, JournalEntry>();
+  private readonly serving = new Set<string>();
+  private readonly attempts = new Map<string, number>();
+  /** Wall-clock ms before which a request is not retried. */
+  private readonly retryAtMs = new Map<string, number>();
+  private readonly models = new Map<string, Promise<RegisteredModel>>();
+  private readonly digests;
+  private head: Head | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private holdSendsUntilMs = 0;
+  private ineligible: string | undefined;
+  private lastPollOkMs = 0;
+  private lastBalanceMs = 0;
+  private readonly watcher: Watcher;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly config: WorkerConfig,
+    logger: Logger,
+    private readonly metrics: Metrics,
+    private readonly rpc: RpcClient,
+    private readonly reader: ChainReader,
+    chainId: bigint,
+    private readonly wallet: Wallet,
+    private readonly environment: Environment,
+    private readonly journal: Journal,
+    private readonly tx: TxSender,
+    private readonly store: ModelStore,
+    private readonly runner: Runner,
+  ) {
+    this.log = logger.child({ module: "worker" });
+    this.digests = hubDigests(chainId, reader.hub);
+    this.watcher = new Watcher(
+      rpc,
+      journal,
+      {
+        hub: reader.hub,
+        confirmations: config.confirmations,
+        logChunkBlocks: config.logChunkBlocks,
+        startBlock: config.startBlock,
+        backfillBlocks: config.backfillBlocks,
+      },
+      logger.child({ module: "watcher" }),
+    );
+  }
+
+  health(): Health {
+    const staleAfterMs = Math.max(5_000, this.config.pollIntervalMs * 10);
+    const polling = Date.now() - this.lastPollOkMs < staleAfterMs;
+    return {
+      ok: polling && this.ineligible === undefined,
+      polling,
+      ineligible: this.ineligible,
+      headBlock: this.head?.number,
+      checkpointBlock: this.journal.checkpoint?.block,
+      inFlight: this.active.size,
+      pendingTransactions: this.tx.pending,
+    };
+  }
+
+  requestStop(): void {
+    this.stopping = true;
+    this.wake?.();
+  }
+
+  /**
+   * After a restart: re-send journaled transactions the node lost, then re-check against the chain
+   * every unfinished request that no journaled transaction still carries.
+   */
+  async recover(): Promise<void> {
+    for (const entry of this.journal.entries()) {
+      if (!TERMINAL_STAGES.has(entry.stage)) this.active.set(key(entry.request), entry);
+    }
+    await this.tx.recover();
+    const carried = new Set([...this.journal.sentTxs()].flatMap((sent) => sent.requestIds));
+    const unsure = [...this.active.values()].filter((entry) => !carried.has(key(entry.request)));
+    if (this.active.size > 0) {
+      this.log.info(
+        { unfinished: this.active.size, recheck: unsure.length },
+        "resuming from the journal",
+      );
+    }
+    await this.reconcile(unsure);
+    await this.journal.flush();
+  }
+
+  async run(): Promise<void> {
+    while (!this.stopping) {
+      let behind = false;
+      try {
+        behind = await this.tick();
+        this.lastPollOkMs = Date.now();
+      } catch (error) {
+        this.log.error({ err: describeError(error) }, "tick failed; retrying");
+      }
+      if (!behind && !this.stopping) await this.idle(this.config.pollIntervalMs);
+    }
+    await this.drain();
+  }
+
+  /** One round: new events in, inference out, transactions sent and seen mined. */
+  private async tick(): Promise<boolean> {
+    const poll = await this.watcher.poll();
+    this.head = poll.head;
+    this.tx.setBaseFee(poll.head.baseFeePerGas);
+    this.metrics.headBlock.set(poll.head.number);
+    if (poll.rewoundTo !== undefined) await this.afterReorg(poll.rewoundTo);
+    for (const event of poll.events) this.admit(event);
+    if (poll.checkpoint) {
+      this.journal.setCheckpoint(poll.checkpoint);
+      this.metrics.checkpointBlock.set(poll.checkpoint.block);
+    }
+    this.schedule();
+    await this.journal.flush();
+    await this.collect();
+    await this.pump();
+    await this.collect();
+    this.metrics.inFlight.set(this.active.size);
+    if (Date.now() - this.lastBalanceMs > 10_000) await this.updateBalances();
+    return poll.behind;
+  }
+
+  // ---------------------------------------------------------------- events in
+
+  private admit({ request, input, blockNumber }: RequestEvent): void {
+    const id = key(request);
+    const requestHash = hashRequest(request);
+    const known = this.journal.get(id);
+    if (known?.requestHash === requestHash) return; // seen before: a rescan or a restart
+    if (known) this.log.warn({ requestId: id }, "request id now holds another request (reorg)");
+    if (keccak256(input) !== request.inputHash) {
+      // The hub hashes the input it emits; a mismatch means a broken node or log, not a request.
+      this.log.error({ requestId: id }, "event input does not match its inputHash; ignoring it");
+      return;
+    }
+    this.metrics.requestsSeen.inc();
+    const entry: JournalEntry = {
+      request,
+      requestHash,
+      input,
+      blockNumber,
+      stage: "queued",
+      seenAtMs: Date.now(),
+    };
+    const skip = this.whyNotServed(request);
+    if (skip) {
+      this.finish(entry, "skipped", skip);
+      return;
+    }
+    const mine = request.assignee === ZeroAddress || same(request.assignee, this.wallet.address);
+    if (!mine) {
+      entry.stage = "waiting";
+      entry.notBefore = Number(request.assignedUntil) + 1;
+    }
+    this.update(entry);
+  }
+
+  private whyNotServed(request: Request): string | undefined {
+    if (
+      this.config.models.length > 0 &&
+      !this.config.models.some((id) => same(id, request.modelId))
+    ) {
+      return "model not in this worker's models list";
+    }
+    if (request.proofMode !== ProofMode.ATTESTED) {
+      return `proof mode ${enumName(ProofMode, request.proofMode)} is not served by this worker`;
+    }
+    const othersOnly =
+      request.assignee !== ZeroAddress && !same(request.assignee, this.wallet.address);
+    if (othersOnly && !this.config.takeOverAfterGrace) return "assigned to another worker";
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- scheduling
+
+  private schedule(): void {
+    const now = this.chainNow();
+    for (const entry of this.active.values()) {
+      const deadline = Number(entry.request.deadline);
+      switch (entry.stage) {
+        case "waiting":
+          if (now > deadline)
+            this.abandon(entry, "deadline passed while assigned to another worker", "expired");
+          else if (now >= (entry.notBefore ?? 0)) this.update({ ...entry, stage: "queued" });
+          break;
+        case "queued":
+        case "ready":
+          if (now > deadline)
+            this.abandon(entry, "deadline passed before it could be answered", "expired");
+          else if (entry.stage === "queued") this.serve(entry);
+          break;
+      }
+    }
+  }
+
+  /** Runs the model and signs the answer, off the tick: a slow model fetch holds up nobody else. */
+  private serve(entry: JournalEntry): void {
+    const id = key(entry.request);
+    if (this.serving.has(id) || this.serving.size >= SERVE_CONCURRENCY || !this.due(id)) return;
+    this.serving.add(id);
+    void this.answer(entry)
+      .catch((error) => this.onServeError(entry, error))
+      .finally(() => {
+        this.serving.delete(id);
+        this.wake?.();
+      });
+  }
+
+  private async answer(entry: JournalEntry): Promise<void> {
+    const { request } = entry;
+    const model = await this.model(request.modelId);
+    const inference = await this.runner.run(model, getBytes(entry.input));
+    const base = {
+      requestId: request.id,
+      modelId: request.modelId,
+      inputHash: request.inputHash,
+      environmentId: this.environment.id,
+    };
+    if (inference.ok) {
+      this.metrics.inferenceSeconds.observe(inference.inferenceUs / 1e6);
+      const output = this.config.dishonest
+        ? corrupt(model, inference.values)
+        : hexlify(inference.output);
+      const digest = this.digests.result({ ...base, outputHash: keccak256(output) });
+      this.update({ ...this.current(entry), stage: "ready", output, signature: this.sign(digest) });
+    } else {
+      const digest = this.digests.failure({ ...base, reason: inference.reason });
+      this.log.info(
+        {
+          requestId: key(request),
+          reason: enumName(FailureReason, inference.reason),
+          detail: inference.detail,
+        },
+        "input rejected; reporting failure",
+      );
+      this.update({
+        ...this.current(entry),
+        stage: "ready",
+        failure: inference.reason,
+        note: inference.detail,
+        signature: this.sign(digest),
+      });
+    }
+  }
+
+  private onServeError(entry: JournalEntry, error: unknown): void {
+    const id = key(entry.request);
+    const attempt = (this.attempts.get(id) ?? 0) + 1;
+    this.attempts.set(id, attempt);
+    const message = error instanceof Error ? error.message : String(error);
+    const retryable = error instanceof ModelFetchError && error.retryable;
+    if (retryable && attempt < MAX_SERVE_ATTEMPTS) {
+      const delayMs = Math.min(30_000, 500 * 2 ** attempt);
+      this.retryAtMs.set(id, Date.now() + delayMs);
+      this.log.warn(
+        { requestId: id, attempt, delayMs, err: message },
+        "model unavailable; will retry",
+      );
+      return;
+    }
+    this.log.error(
+      { requestId: id, err: message },
+      "cannot serve request; it will be refunded after its deadline",
+    );
+    this.abandon(this.current(entry), message, error instanceof Error ? error.name : "error");
+  }
+
+  private model(modelId: string): Promise<RegisteredModel> {
+    let model = this.models.get(modelId);
+    if (!model) {
+      model = this.reader.model(modelId);
+      model.catch(() => this.models.delete(modelId));
+      this.models.set(modelId, model);
+    }
+    return model;
+  }
+
+  // ---------------------------------------------------------------- transactions out
+
+  /** Sends what is ready, as long as fewer than `maxPendingTxs` transactions are in flight. */
+  private async pump(): Promise<void> {
+    if (Date.now() < this.holdSendsUntilMs) return;
+    const now = this.chainNow();
+    const ready = [...this.active.values()].filter(
+      (e) => e.stage === "ready" && this.due(key(e.request)),
+    );
+    const results = ready.filter((e) => e.failure === undefined);
+    const failures = ready.filter((e) => e.failure !== undefined);
+    const finalizable = this.config.finalize
+      ? [...this.active.values()].filter(
+          (e) =>
+            e.stage === "submitted" &&
+            e.submission &&
+            now >= Number(e.submission.finalizableAt) &&
+            this.due(key(e.request)),
+        )
+      : [];
+    const refundable = this.config.refundExpired
+      ? [...this.active.values()].filter(
+          (e) =>
+            e.stage === "abandoned" &&
+            now > Number(e.request.deadline) + 1 &&
+            this.due(key(e.request)),
+        )
+      : [];
+    while (this.tx.pending < this.config.maxPendingTxs && !this.stopping) {
+      if (results.length > 0) await this.submitResults(results.splice(0, this.config.maxBatchSize));
+      else if (failures.length > 0) await this.sendOne(failures.shift()!, "fail", "sent");
+      else if (finalizable.length > 0)
+        await this.sendOne(finalizable.shift()!, "finalize", "finalizing");
+      else if (refundable.length > 0)
+        await this.sendOne(refundable.shift()!, "refund", "refunding");
+      else break;
+      if (Date.now() < this.holdSendsUntilMs) break;
+    }
+  }
+
+  private async submitResults(batch: JournalEntry[]): Promise<void> {
+    const data =
+      batch.length === 1
+        ? hubInterface.encodeFunctionData("submitResult", [
+            batch[0].request,
+            batch[0].output!,
+            this.environment.id,
+            batch[0].signature!,
+          ])
+        : hubInterface.encodeFunctionData("submitResults", [
+            batch.map((e) => ({
+              request: e.request,
+              output: e.output!,
+              environmentId: this.environment.id,
+              signature: e.signature!,
+            })),
+          ]);
+    let gasLimit: bigint;
+    try {
+      gasLimit = await this.tx.estimateGas(this.reader.hub, data);
+    } catch (error) {
+      if (decodeRevert(error) === undefined) throw error;
+      if (batch.length === 1) return this.onRejected(batch[0], error);
+      // One bad result sinks the batch: find it, send the others.
+      const good = await this.isolate(batch, (e) =>
+        hubInterface.encodeFunctionData("submitResult", [
+          e.request,
+          e.output!,
+          this.environment.id,
+          e.signature!,
+        ]),
+      );
+      if (good.length > 0) await this.submitResults(good);
+      return;
+    }
+    this.metrics.batchSize.observe(batch.length);
+    await this.send("submit", data, gasLimit, batch, "sent");
+  }
+
+  private async sendOne(entry: JournalEntry, kind: SentTx["kind"], stage: Stage): Promise<void> {
+    const { request } = entry;
+    const data =
+      kind === "fail"
+        ? hubInterface.encodeFunctionData("reportFailure", [
+            request,
+            entry.failure!,
+            this.environment.id,
+            entry.signature!,
+          ])
+        : kind === "finalize"
+          ? hubInterface.encodeFunctionData("finalize", [request, entry.submission!, entry.output!])
+          : hubInterface.encodeFunctionData("refund", [request]);
+    let gasLimit: bigint;
+    try {
+      gasLimit = await this.tx.estimateGas(this.reader.hub, data);
+    } catch (error) {
+      if (decodeRevert(error) === undefined) throw error;
+      return this.onRejected(entry, error);
+    }
+    await this.send(kind, data, gasLimit, [entry], stage);
+  }
+
+  private async send(
+    kind: SentTx["kind"],
+    data: string,
+    gasLimit: bigint,
+    entries: JournalEntry[],
+    stage: Stage,
+  ) {
+    try {
+      await this.tx.send(
+        kind,
+        this.reader.hub,
+        data,
+        gasLimit,
+        entries.map((e) => key(e.request)),
+        (sent) => {
+          for (const entry of entries)
+            this.update({ ...this.current(entry), stage, txHash: sent.hash });
+        },
+      );
+    } catch (error) {
+      this.metrics.transactions.inc({ kind, outcome: "refused" });
+      this.log.error(
+        { kind, err: describeError(error) },
+        "transaction refused by the node; will retry",
+      );
+      for (const entry of entries)
+        this.update({ ...this.current(entry), stage: entry.stage, txHash: undefined });
+      this.holdSendsUntilMs = Date.now() + 5_000;
+    }
+  }
+
+  /** Simulates each entry alone; handles the ones that revert and returns the others. */
+  private async isolate(
+    batch: JournalEntry[],
+    encode: (e: JournalEntry) => string,
+  ): Promise<JournalEntry[]> {
+    const good: JournalEntry[] = [];
+    for (const entry of batch) {
+      try {
+        await this.tx.estimateGas(this.reader.hub, encode(entry));
+        good.push(entry);
+      } catch (error) {
+        if (decodeRevert(error) === undefined) throw error;
+        this.onRejected(entry, error);
+      }
+    }
+    return good;
+  }
+
+  /** The hub refused an action in simulation: decide what that means for the request. */
+  private onRejected(entry: JournalEntry, error: unknown): void {
+    const revert = decodeRevert(error)!;
+    const id = key(entry.request);
+    const reason = describeError(error);
+    switch (revert.name) {
+      case "RequestExpired":
+        this.abandon(entry, "deadline passed before the answer landed", "expired");
+        return;
+      case "RequestNotExpired":
+        this.retryAtMs.set(id, Date.now() + 2_000);
+        return;
+      case "RequestNotPending":
+      case "RequestNotSubmitted":
+      case "RequestMismatch":
+        void this.reconcile([entry]).catch((e) =>
+          this.log.warn({ err: describeError(e) }, "recheck failed"),
+        );
+        return;
+      case "NotAssignee":
+        this.update({
+          ...entry,
+          stage: "waiting",
+          notBefore: Number(entry.request.assignedUntil) + 1,
+        });
+        return;
+      case "ChallengeWindowOpen":
+        this.retryAtMs.set(id, Date.now() + 1_000);
+        return;
+      case "EnforcedPause":
+        this.log.warn("hub is paused; holding submissions");
+        this.holdSendsUntilMs = Date.now() + 10_000;
+        return;
+      case "NotRegistered":
+      case "StakeBelowMinimum":
+      case "EnvironmentMismatch":
+      case "EnvironmentNotApproved":
+        this.ineligible = reason;
+        this.log.error({ reason }, "the hub says this worker is not eligible; holding submissions");
+        this.holdSendsUntilMs = Date.now() + 30_000;
+        return;
+      default: {
+        const attempt = (this.attempts.get(id) ?? 0) + 1;
+        this.attempts.set(id, attempt);
+        if (attempt >= MAX_SERVE_ATTEMPTS)
+          this.abandon(entry, `hub keeps refusing: ${reason}`, revert.name);
+        else this.retryAtMs.set(id, Date.now() + 1_000 * attempt);
+        this.log.warn({ requestId: id, reason, attempt }, "hub refused in simulation");
+      }
+    }
+  }
+
+  /** Applies mined transactions: what the hub's events say happened to each request. */
+  private async collect(): Promise<void> {
+    if (this.tx.pending === 0) return;
+    const { mined, lost } = await this.tx.poll();
+    const recheck: JournalEntry[] = [];
+    for (const { tx, receipt } of mined) {
+      this.metrics.gasUsed.inc({ kind: tx.kind }, Number(BigInt(receipt.gasUsed)));
+      this.metrics.transactions.inc({
+        kind: tx.kind,
+        outcome: receipt.status === "0x1" ? "mined" : "reverted",
+      });
+      if (receipt.status === "0x1") this.applyReceipt(receipt);
+      for (const id of tx.requestIds) {
+        const entry = this.active.get(id);
+        if (entry && isInTransaction(entry.stage)) recheck.push(entry); // its transaction said nothing of it
+      }
+      this.tx.settle(tx);
+    }
+    for (const tx of lost) {
+      for (const id of tx.requestIds) {
+        const entry = this.active.get(id);
+        if (entry) recheck.push(entry);
+      }
+      this.tx.settle(tx);
+    }
+    if (recheck.length > 0) await this.reconcile(recheck);
+    await this.journal.flush();
+  }
+
+  private applyReceipt(receipt: RawReceipt): void {
+    for (const log of receipt.logs) {
+      if (!same(log.address, this.reader.hub)) continue;
+      const event = hubInterface.parseLog(log);
+      if (!event) continue;
+      const entry = this.active.get(String(event.args.requestId));
+      if (!entry) continue;
+      const ours = (worker: string) => same(worker, this.wallet.address);
+      switch (event.name) {
+        case "ResultSubmitted":
+          if (ours(event.args.worker)) {
+            this.update({
+              ...entry,
+              stage: "submitted",
+              txHash: undefined,
+              submission: {
+                worker: event.args.worker,
+                outputHash: event.args.outputHash,
+                environmentId: event.args.environmentId,
+                finalizableAt: event.args.finalizableAt,
+              },
+            });
+          }
+          break;
+        case "RequestSettled":
+          if (ours(event.args.worker)) {
+            this.metrics.requestsSettled.inc();
+            this.metrics.endToEndSeconds.observe((Date.now() - entry.seenAtMs) / 1000);
+            this.finish(entry, "settled");
+          } else {
+            this.finish(entry, "skipped", "settled with another worker's result");
+          }
+          break;
+        case "RequestFailed":
+          this.metrics.requestsFailed.inc({
+            reason: enumName(FailureReason, Number(event.args.reason)),
+          });
+          this.finish(entry, "failed", entry.note);
+          break;
+        case "RequestRefunded":
+          this.finish(entry, "refunded");
+          break;
+        case "ResultSkipped":
+          this.finish(
+            entry,
+            "skipped",
+            `already ${enumName(RequestStatus, Number(event.args.status))}`,
+          );
+          break;
+      }
+    }
+  }
+
+  /**
+   * Re-reads the hub's commitment of each request and moves it to the stage the chain implies:
+   * the one source of truth after a restart, a reorg, a lost transaction or a refused simulation.
+   */
+  private async reconcile(entries: JournalEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const commitments = await this.reader.commitments(entries.map((e) => e.request.id));
+    entries.forEach((stale, i) => {
+      const entry = this.current(stale);
+      const commitment = commitments[i];
+      const status = statusOf(commitment);
+      if (BigInt(commitment) === 0n) {
+        this.finish(entry, "dropped", "the request is not on-chain (a reorg removed it)");
+      } else if (status === RequestStatus.Pending) {
+        if (commitment !== pendingCommitment(entry.requestHash)) {
+          this.finish(entry, "dropped", "another request holds this id (reorg)");
+        } else if (entry.stage === "abandoned" || entry.stage === "refunding") {
+          this.update({ ...entry, stage: "abandoned", txHash: undefined });
+        } else {
+          this.update({ ...entry, stage: entry.signature ? "ready" : "queued", txHash: undefined });
+        }
+      } else if (status === RequestStatus.Submitted) {
+        const ours =
+          entry.submission !== undefined &&
+          commitment === submittedCommitment(entry.requestHash, entry.submission);
+        if (ours) this.update({ ...entry, stage: "submitted", txHash: undefined });
+        else this.finish(entry, "skipped", "another worker's result is in its challenge window");
+      } else if (status === RequestStatus.Challenged) {
+        this.finish(entry, "skipped", "challenged: the dispute resolver decides");
+      } else if (status === RequestStatus.Settled) {
+        const ours = entry.stage === "finalizing" || entry.stage === "submitted";
+        if (ours) this.metrics.requestsSettled.inc();
+        this.finish(
+          entry,
+          ours ? "settled" : "skipped",
+          ours ? undefined : "settled by someone else",
+        );
+      } else if (status === RequestStatus.Refunded) {
+        this.finish(entry, "refunded");
+      } else {
+        const ours = entry.failure !== undefined;
+        this.finish(
+          entry,
+          ours ? "failed" : "skipped",
+          ours ? entry.note : "closed as failed by someone else",
+        );
+      }
+    });
+  }
+
+  /** Everything a reorg may have undone: unfinished requests and any seen after the fork. */
+  private async afterReorg(rewoundTo: number): Promise<void> {
+    const touched = [...this.journal.entries()].filter(
+      (entry) => !TERMINAL_STAGES.has(entry.stage) || entry.blockNumber > rewoundTo,
+    );
+    for (const entry of touched) this.active.set(key(entry.request), entry);
+    await this.reconcile(
+      touched.filter((entry) => entry.input !== "0x" || !TERMINAL_STAGES.has(entry.stage)),
+    );
+  }
+
+  // ---------------------------------------------------------------- bookkeeping
+
+  private abandon(entry: JournalEntry, note: string, why: string): void {
+    this.metrics.requestsAbandoned.inc({ why });
+    this.update({ ...entry, stage: "abandoned", note, txHash: undefined });
+  }
+
+  private finish(entry: JournalEntry, stage: Stage, note?: string): void {
+    if (stage === "skipped") this.metrics.requestsSkipped.inc();
+    this.update({ ...entry, stage, note: note ?? entry.note, txHash: undefined });
+  }
+
+  private update(entry: JournalEntry): void {
+    const id = key(entry.request);
+    this.journal.put(entry);
+    if (TERMINAL_STAGES.has(entry.stage)) {
+      this.active.delete(id);
+      this.attempts.delete(id);
+      this.retryAtMs.delete(id);
+    } else {
+      this.active.set(id, entry);
+    }
+  }
+
+  /** The latest state of an entry that may have moved on while we awaited. */
+  private current(entry: JournalEntry): JournalEntry {
+    return this.active.get(key(entry.request)) ?? entry;
+  }
+
+  private due(id: string): boolean {
+    return (this.retryAtMs.get(id) ?? 0) <= Date.now();
+  }
+
+  private sign(digest: string): string {
+    return this.wallet.signingKey.sign(digest).serialized;
+  }
+
+  /** Chain time now: the head's timestamp plus the time since we read it. */
+  private chainNow(): number {
+    if (!this.head) return Math.floor(Date.now() / 1000);
+    return this.head.timestamp + Math.floor((Date.now() - this.head.readAtMs) / 1000);
+  }
+
+  private async updateBalances(): Promise<void> {
+    this.lastBalanceMs = Date.now();
+    const [balance, credited] = await Promise.all([
+      this.rpc.request<string>("eth_getBalance", [this.wallet.address, "latest"]),
+      this.reader.view<bigint>(this.reader.hub, hubInterface, "balanceOf", [this.wallet.address]),
+    ]);
+    this.metrics.balanceEth.set(Number(BigInt(balance)) / 1e18);
+    this.metrics.earnedEth.set(Number(credited) / 1e18);
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** On stop: let running inference finish, send what is ready, wait briefly for it to be mined. */
+  private async drain(): Promise<void> {
+    const until = Date.now() + STOP_GRACE_MS;
+    while (this.serving.size > 0 && Date.now() < until) await sleep(10);
+    this.stopping = false; // let pump send once more
+    try {
+      await this.pump();
+      while (this.tx.pending > 0 && Date.now() < until) {
+        await this.collect();
+        await sleep(50);
+      }
+    } catch (error) {
+      this.log.warn(
+        { err: describeError(error) },
+        "could not finish in-flight work; it stays journaled",
+      );
+    } finally {
+      this.stopping = true;
+      await this.journal.flush();
+    }
+    this.log.info(
+      { unfinished: this.active.size, pendingTransactions: this.tx.pending },
+      "journal flushed",
+    );
+  }
+}
+
+function key(request: Request): string {
+  return String(request.id);
+}
+
+function same(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function isInTransaction(stage: Stage): boolean {
+  return stage === "sent" || stage === "finalizing" || stage === "refunding";
+}
+
+/** The dishonest flag's answer: the honest output with its first element off by one. */
+function corrupt(model: RegisteredModel, values: number[]): string {
+  return encodeTensor(model.outputShape, [values[0] + 1, ...values.slice(1)]);
+}

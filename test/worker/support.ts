@@ -1,0 +1,162 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ZeroAddress, ZeroHash, parseEther, sha256, type Signer } from "ethers";
+import {
+  ProofMode,
+  RequestStatus,
+  encodeTensor,
+  parseRequestedEvent,
+  proofModesMask,
+  type Request,
+} from "@verity/contracts";
+import { ACCOUNTS, type Devnet } from "@verity/devnet";
+import { dequantize, quantize, runFloat, sampleModel, type SampleModelName } from "@verity/models";
+
+/** The fixed-point input a sample model's `sampleInput(seed)` gives, encoded for the hub. */
+export function sampleInput(name: SampleModelName, seed: number): string {
+  const model = sampleModel(name);
+  return encodeTensor(model.inputShape, quantize(model.sampleInput(seed), model.decimals));
+}
+
+/** What an honest worker must answer: the float64 reference forward pass, quantized. */
+export function expectedOutput(name: SampleModelName, input: readonly number[]): number[] {
+  const model = sampleModel(name);
+  const real = dequantize(input, model.decimals);
+  return quantize(Array.from(runFloat(model.graph, Float32Array.from(real))), model.decimals);
+}
+
+export interface RequestOptions {
+  modelId?: string;
+  deadlineSeconds?: number;
+  assignee?: string;
+  from?: Signer;
+}
+
+/** Sends `requestInference` for `input` (hex tensor bytes) and returns the request as committed. */
+export async function request(
+  devnet: Devnet,
+  model: SampleModelName,
+  input: string,
+  options: RequestOptions = {},
+): Promise<Request> {
+  const modelId = options.modelId ?? devnet.models[model].modelId;
+  const hub = devnet.hub.connect(options.from ?? devnet.signer(ACCOUNTS.requester));
+  const now = (await devnet.provider.getBlock("latest"))!.timestamp;
+  const value = await hub.quote(modelId, 0);
+  const tx = await hub.requestInference(
+    modelId,
+    input,
+    ProofMode.ATTESTED,
+    options.assignee ?? ZeroAddress,
+    ZeroAddress,
+    0,
+    now + (options.deadlineSeconds ?? 3600),
+    { value },
+  );
+  const receipt = await tx.wait();
+  return parseRequestedEvent(receipt!, hub).request;
+}
+
+/** Polls the hub until every id has one of `statuses`; returns their statuses. */
+export async function waitForStatus(
+  devnet: Devnet,
+  ids: readonly bigint[],
+  statuses: readonly RequestStatus[],
+  timeoutMs = 30_000,
+): Promise<RequestStatus[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const now = await Promise.all(ids.map((id) => devnet.hub.requestStatus(id)));
+    const asNumbers = now.map((status) => Number(status) as RequestStatus);
+    if (asNumbers.every((status) => statuses.includes(status))) return asNumbers;
+    if (Date.now() > until) {
+      throw new Error(`requests ${ids.join(", ")} still in statuses ${asNumbers.join(", ")}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The hub's events about `id`, by name: how many times each happened. */
+export async function eventCounts(devnet: Devnet, id: bigint): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const name of [
+    "RequestSettled",
+    "RequestFailed",
+    "RequestRefunded",
+    "ResultSubmitted",
+    "ResultSkipped",
+  ] as const) {
+    const filter = devnet.hub.filters[name](id);
+    counts[name] = (await devnet.hub.queryFilter(filter, 0, "latest")).length;
+  }
+  return counts;
+}
+
+/** The output bytes the hub settled `id` with (from RequestSettled's transaction). */
+export async function settledOutput(devnet: Devnet, id: bigint): Promise<string> {
+  const [event] = await devnet.hub.queryFilter(devnet.hub.filters.ResultSubmitted(id), 0, "latest");
+  if (!event) throw new Error(`request ${id} has no ResultSubmitted event`);
+  return event.args.output;
+}
+
+/** Advances the chain's clock and mines a block, so deadlines pass. */
+export async function advanceTime(devnet: Devnet, seconds: number): Promise<void> {
+  await devnet.node.rpc("evm_increaseTime", [seconds]);
+  await devnet.node.rpc("evm_mine");
+}
+
+/**
+ * Registers `bytes` as a model (id = its SHA-256) with `uri`, which need not serve those bytes:
+ * the way to test what a worker does with a model it cannot get or cannot trust.
+ */
+export async function registerModel(
+  devnet: Devnet,
+  bytes: Uint8Array,
+  uri: string,
+  like: SampleModelName = "credit-risk",
+): Promise<string> {
+  const sample = sampleModel(like);
+  const modelId = sha256(bytes);
+  const registry = devnet.modelRegistry.connect(devnet.signer(ACCOUNTS.modelOwner));
+  await (
+    await registry.registerModel(modelId, {
+      uri,
+      inputShape: sample.inputShape,
+      outputShape: sample.outputShape,
+      decimals: sample.decimals,
+      feeWei: parseEther("0.001"),
+      proofModes: proofModesMask(ProofMode.ATTESTED),
+      previousVersion: ZeroHash,
+    })
+  ).wait();
+  return modelId;
+}
+
+/** A local HTTP server with one handler per path, for model uris that misbehave. */
+export async function startModelServer(
+  routes: Record<string, (respond: (status: number, body?: Uint8Array) => void) => void>,
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const open = new Set<import("node:net").Socket>();
+  const server = createServer((req, res) => {
+    const route = routes[req.url ?? ""];
+    if (!route) return void res.writeHead(404).end();
+    route((status, body) => res.writeHead(status).end(body));
+  });
+  server.on("connection", (socket) => {
+    open.add(socket);
+    socket.on("close", () => open.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of open) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export const SETTLED = [RequestStatus.Settled];

@@ -1,0 +1,420 @@
+import { expect } from "chai";
+import { getBytes, hexlify, randomBytes } from "ethers";
+import {
+  FailureReason,
+  RequestStatus,
+  decodeTensor,
+  encodeTensor,
+  hubDigests,
+  type Request,
+} from "@verity/contracts";
+import {
+  ACCOUNTS,
+  spawnWorker,
+  startDevnet,
+  startRpcProxy,
+  type Devnet,
+  type WorkerProcess,
+} from "@verity/devnet";
+import { encodeOnnx, sampleModel } from "@verity/models";
+import {
+  SETTLED,
+  advanceTime,
+  eventCounts,
+  expectedOutput,
+  registerModel,
+  request,
+  sampleInput,
+  settledOutput,
+  startModelServer,
+  waitForStatus,
+} from "./support.js";
+
+/** Within two fixed-point units: float32 (onnxruntime) against the float64 reference. */
+function expectCloseTo(actual: number[], expected: number[]) {
+  expect(actual.length).to.equal(expected.length);
+  actual.forEach((value, i) =>
+    expect(Math.abs(value - expected[i])).to.be.at.most(2, `element ${i}`),
+  );
+}
+
+async function expectSettledOnceWithModelOutput(
+  devnet: Devnet,
+  requests: Request[],
+  inputs: string[],
+) {
+  await waitForStatus(
+    devnet,
+    requests.map((r) => r.id),
+    SETTLED,
+  );
+  for (const [i, req] of requests.entries()) {
+    const counts = await eventCounts(devnet, req.id);
+    expect(counts.RequestSettled, `request ${req.id} settled`).to.equal(1);
+    expect(counts.ResultSkipped, `request ${req.id} submitted twice`).to.equal(0);
+    const output = decodeTensor(await settledOutput(devnet, req.id)).values;
+    const name = req.modelId === devnet.models["mnist-mlp"].modelId ? "mnist-mlp" : "credit-risk";
+    expectCloseTo(output, expectedOutput(name, decodeTensor(inputs[i]).values));
+  }
+}
+
+describe("worker against a local node", function () {
+  this.timeout(120_000);
+  let devnet: Devnet;
+  let worker: WorkerProcess;
+
+  before(async () => {
+    devnet = await startDevnet({ assignmentGraceSeconds: 2 });
+    worker = await spawnWorker(devnet, {
+      settings: { pollIntervalMs: 25, modelFetchTimeoutMs: 500 },
+    });
+    await worker.httpUrl();
+  });
+
+  after(async () => {
+    await worker?.stop("SIGKILL");
+    await devnet?.stop();
+  });
+
+  it("settles ATTESTED requests once each, with onnxruntime's output for both sample models", async () => {
+    const inputs = [
+      sampleInput("credit-risk", 1),
+      sampleInput("credit-risk", 2),
+      sampleInput("mnist-mlp", 1),
+    ];
+    const requests = [
+      await request(devnet, "credit-risk", inputs[0]),
+      await request(devnet, "credit-risk", inputs[1]),
+      await request(devnet, "mnist-mlp", inputs[2]),
+    ];
+    await expectSettledOnceWithModelOutput(devnet, requests, inputs);
+    // The signature the hub accepted is the worker's, over its environment.
+    const [submitted] = await devnet.hub.queryFilter(
+      devnet.hub.filters.ResultSubmitted(requests[0].id),
+    );
+    expect(submitted.args.worker).to.equal(worker.address);
+    expect(submitted.args.environmentId).to.equal(devnet.environment.id);
+  });
+
+  it("answers bad input with reportFailure on-chain, and the requester gets the escrow back", async () => {
+    const model = sampleModel("credit-risk");
+    const values = Array.from({ length: 16 }, () => 1_000_000);
+    const wrongShape = encodeTensor([2, 8], values); // same length, other dimensions
+    const undecodable = hexlify(
+      Uint8Array.from([0x09, ...getBytes(encodeTensor([1, 16], values)).slice(1)]),
+    );
+    const overflowing = encodeTensor(
+      model.inputShape,
+      Array.from({ length: 16 }, () => 2 ** 31 - 1),
+    );
+    const requester = await devnet.signer(ACCOUNTS.requester).getAddress();
+    const before = await devnet.hub.balanceOf(requester);
+    const requests = [
+      await request(devnet, "credit-risk", wrongShape),
+      await request(devnet, "credit-risk", undecodable),
+      await request(devnet, "credit-risk", overflowing),
+    ];
+    await waitForStatus(
+      devnet,
+      requests.map((r) => r.id),
+      [RequestStatus.Failed],
+    );
+    const reasons = [];
+    for (const req of requests) {
+      const [failed] = await devnet.hub.queryFilter(devnet.hub.filters.RequestFailed(req.id));
+      reasons.push(Number(failed.args.reason));
+    }
+    expect(reasons).to.deep.equal([
+      FailureReason.InputShapeMismatch,
+      FailureReason.InputUndecodable,
+      FailureReason.InputOutOfRange,
+    ]);
+    const refunded = requests.reduce(
+      (sum, r) => sum + r.modelFeeWei + r.workerRewardWei + r.callbackFeeWei,
+      0n,
+    );
+    expect((await devnet.hub.balanceOf(requester)) - before).to.equal(refunded);
+  });
+
+  it("never sees a wrong-length input: the hub refuses it at request time", async () => {
+    const tooShort = encodeTensor(
+      [1, 15],
+      Array.from({ length: 15 }, () => 0),
+    );
+    let reverted = false;
+    try {
+      await request(devnet, "credit-risk", tooShort);
+    } catch (error) {
+      reverted = /InputLengthMismatch|reverted/.test(String(error));
+    }
+    expect(reverted).to.equal(true);
+  });
+
+  it("serves /healthz and Prometheus /metrics with what happened", async () => {
+    const url = await worker.httpUrl();
+    const health = (await (await fetch(`${url}/healthz`)).json()) as { ok: boolean };
+    expect(health.ok).to.equal(true);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const value = (name: string) =>
+      Number(new RegExp(`^${name} (\\d+(\\.\\d+)?)`, "m").exec(metrics)?.[1]);
+    expect(value("verity_worker_requests_seen_total")).to.be.at.least(6);
+    expect(value("verity_worker_requests_settled_total")).to.be.at.least(3);
+    expect(metrics).to.match(
+      /verity_worker_requests_failed_total\{reason="InputShapeMismatch"\} 1/,
+    );
+    expect(metrics).to.match(/verity_worker_inference_seconds_count \d+/);
+    expect(metrics).to.match(/verity_worker_end_to_end_seconds_bucket/);
+    expect(value("verity_worker_balance_eth")).to.be.greaterThan(0);
+  });
+
+  it("refuses a model whose bytes differ from the registered hash, and refunds after the deadline", async () => {
+    const impostor = encodeOnnx({
+      ...sampleModel("credit-risk").graph,
+      name: "registered but never served",
+    });
+    const modelId = await registerModel(devnet, impostor, devnet.models["credit-risk"].uri);
+    const req = await request(devnet, "credit-risk", sampleInput("credit-risk", 3), {
+      modelId,
+      deadlineSeconds: 60,
+    });
+    await worker.waitForLog(
+      (line) =>
+        String(line.err ?? "").includes("SHA-256") || String(line.err ?? "").includes("hash"),
+    );
+    await advanceTime(devnet, 120);
+    await waitForStatus(devnet, [req.id], [RequestStatus.Refunded]);
+    expect((await eventCounts(devnet, req.id)).RequestSettled).to.equal(0);
+  });
+
+  it("gives up on a model uri that 404s or never answers, and refunds after the deadline", async () => {
+    const server = await startModelServer({
+      "/missing.onnx": (respond) => respond(404),
+      "/hangs.onnx": () => {},
+    });
+    try {
+      const missing = await registerModel(devnet, randomBytes(64), `${server.url}/missing.onnx`);
+      const hangs = await registerModel(devnet, randomBytes(64), `${server.url}/hangs.onnx`);
+      const requests = [
+        await request(devnet, "credit-risk", sampleInput("credit-risk", 4), {
+          modelId: missing,
+          deadlineSeconds: 60,
+        }),
+        await request(devnet, "credit-risk", sampleInput("credit-risk", 5), {
+          modelId: hangs,
+          deadlineSeconds: 60,
+        }),
+      ];
+      await worker.waitForLog(
+        (line) =>
+          line.msg === "cannot serve request; it will be refunded after its deadline" &&
+          line.requestId === String(requests[0].id),
+      );
+      await worker.waitForLog(
+        (line) =>
+          line.msg === "model unavailable; will retry" && line.requestId === String(requests[1].id),
+      );
+      await advanceTime(devnet, 120);
+      await waitForStatus(
+        devnet,
+        requests.map((r) => r.id),
+        [RequestStatus.Refunded],
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("refunds a request whose deadline passes while its model is still downloading", async () => {
+    const slowBytes = encodeOnnx({ ...sampleModel("credit-risk").graph, name: "slow to download" });
+    let release: (() => void) | undefined;
+    const server = await startModelServer({
+      "/slow.onnx": (respond) => {
+        release = () => respond(200, slowBytes);
+      },
+    });
+    try {
+      const modelId = await registerModel(devnet, slowBytes, `${server.url}/slow.onnx`);
+      const worker2Timeout = worker; // the running worker has a 500 ms fetch limit; give it time
+      void worker2Timeout;
+      const req = await request(devnet, "credit-risk", sampleInput("credit-risk", 6), {
+        modelId,
+        deadlineSeconds: 30,
+      });
+      await advanceTime(devnet, 60); // the deadline passes while the download hangs
+      release?.();
+      await waitForStatus(devnet, [req.id], [RequestStatus.Refunded]);
+      expect((await eventCounts(devnet, req.id)).RequestSettled).to.equal(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("shares the hub with a second worker: every request settles exactly once", async () => {
+    const second = await spawnWorker(devnet, {
+      account: ACCOUNTS.firstWorker + 1,
+      settings: { pollIntervalMs: 25 },
+    });
+    try {
+      await second.httpUrl();
+      const inputs = Array.from({ length: 12 }, (_, i) => sampleInput("credit-risk", 100 + i));
+      const requests = await Promise.all(
+        inputs.map((input) => request(devnet, "credit-risk", input)),
+      );
+      await expectSettledOnceWithModelOutput(devnet, requests, inputs);
+      expect(worker.process.exitCode).to.equal(null);
+      expect(second.process.exitCode).to.equal(null);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("checks that its own digests are the hub's", async () => {
+    const hubAddress = await devnet.hub.getAddress();
+    const digests = hubDigests(devnet.chainId, hubAddress);
+    const fields = {
+      requestId: 7n,
+      modelId: devnet.models["credit-risk"].modelId,
+      inputHash: hexlify(randomBytes(32)),
+      outputHash: hexlify(randomBytes(32)),
+      environmentId: devnet.environment.id,
+    };
+    expect(digests.result(fields)).to.equal(
+      await devnet.hub.resultDigest(
+        fields.requestId,
+        fields.modelId,
+        fields.inputHash,
+        fields.outputHash,
+        fields.environmentId,
+      ),
+    );
+    expect(digests.failure({ ...fields, reason: FailureReason.InputUndecodable })).to.equal(
+      await devnet.hub.failureDigest(
+        fields.requestId,
+        fields.modelId,
+        fields.inputHash,
+        FailureReason.InputUndecodable,
+        fields.environmentId,
+      ),
+    );
+  });
+});
+
+describe("worker faults", function () {
+  this.timeout(180_000);
+  let devnet: Devnet;
+
+  beforeEach(async () => {
+    devnet = await startDevnet({ assignmentGraceSeconds: 2, models: ["credit-risk"] });
+  });
+
+  afterEach(async () => {
+    await devnet?.stop();
+  });
+
+  it("survives kill -9 with results in flight: after a restart each request settles once, none twice", async () => {
+    const first = await spawnWorker(devnet, { settings: { pollIntervalMs: 25 } });
+    await first.httpUrl();
+    // Mine every 2 s, so the worker's transactions wait in the pool when it is killed.
+    await devnet.node.rpc("evm_setAutomine", [false]);
+    await devnet.node.rpc("evm_setIntervalMining", [2_000]);
+    const inputs = Array.from({ length: 10 }, (_, i) => sampleInput("credit-risk", 200 + i));
+    const pending = inputs.map((input) => request(devnet, "credit-risk", input));
+    await first.waitForLog((line) => line.msg === "sent transaction", 20_000);
+    await first.stop("SIGKILL");
+    const requests = await Promise.all(pending);
+    const restarted = await spawnWorker(devnet, {
+      dataDir: first.dataDir,
+      settings: { pollIntervalMs: 25 },
+    });
+    try {
+      await restarted.waitForLog((line) => line.msg === "resuming from the journal");
+      await expectSettledOnceWithModelOutput(devnet, requests, inputs);
+    } finally {
+      await restarted.stop();
+      await devnet.node.rpc("evm_setIntervalMining", [0]);
+      await devnet.node.rpc("evm_setAutomine", [true]);
+    }
+  });
+
+  it("rides out its RPC endpoint going away for 10 s", async () => {
+    const proxy = await startRpcProxy(devnet.node.port);
+    const worker = await spawnWorker(devnet, {
+      settings: { rpcUrl: proxy.url, pollIntervalMs: 25, rpcBackoffMs: 100, rpcRetries: 20 },
+    });
+    try {
+      await worker.httpUrl();
+      await proxy.cut();
+      const inputs = Array.from({ length: 5 }, (_, i) => sampleInput("credit-risk", 300 + i));
+      const requests = await Promise.all(
+        inputs.map((input) => request(devnet, "credit-risk", input)),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      expect(worker.process.exitCode).to.equal(null);
+      await proxy.restore();
+      await expectSettledOnceWithModelOutput(devnet, requests, inputs);
+      const metrics = await (await fetch(`${await worker.httpUrl()}/metrics`)).text();
+      expect(metrics).to.match(/verity_worker_rpc_errors_total\{method="[^"]+"\} [1-9]/);
+    } finally {
+      await worker.stop();
+      await proxy.close();
+    }
+  });
+
+  it("follows a reorg: requests the chain forgot are dropped, the ones that replace them settle", async () => {
+    const worker = await spawnWorker(devnet, { settings: { pollIntervalMs: 25 } });
+    try {
+      await worker.httpUrl();
+      const snapshot = await devnet.node.rpc<string>("evm_snapshot");
+      const lost = await Promise.all(
+        [400, 401, 402].map((seed) =>
+          request(devnet, "credit-risk", sampleInput("credit-risk", seed)),
+        ),
+      );
+      await waitForStatus(
+        devnet,
+        lost.map((r) => r.id),
+        SETTLED,
+      );
+      expect(await devnet.node.rpc<boolean>("evm_revert", [snapshot])).to.equal(true);
+      // The same ids now hold other inputs: the worker must answer these, not the forgotten ones.
+      const inputs = [500, 501, 502, 503].map((seed) => sampleInput("credit-risk", seed));
+      const replacing = await Promise.all(
+        inputs.map((input) => request(devnet, "credit-risk", input)),
+      );
+      expect(replacing[0].id).to.equal(lost[0].id);
+      await expectSettledOnceWithModelOutput(devnet, replacing, inputs);
+      await worker.waitForLog(
+        (line) => line.msg === "chain reorganised under the checkpoint; rescanning",
+      );
+      expect(worker.process.exitCode).to.equal(null);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("stops on SIGTERM with exit code 0 after finishing in-flight work, and resumes from its journal", async () => {
+    const worker = await spawnWorker(devnet, { settings: { pollIntervalMs: 25 } });
+    await worker.httpUrl();
+    const inputs = [600, 601].map((seed) => sampleInput("credit-risk", seed));
+    const requests = await Promise.all(
+      inputs.map((input) => request(devnet, "credit-risk", input)),
+    );
+    await waitForStatus(
+      devnet,
+      requests.map((r) => r.id),
+      SETTLED,
+    );
+    expect(await worker.stop("SIGTERM")).to.equal(0);
+    await worker.waitForLog((line) => line.msg === "worker stopped");
+    const again = await spawnWorker(devnet, {
+      dataDir: worker.dataDir,
+      settings: { pollIntervalMs: 25 },
+    });
+    try {
+      const next = await request(devnet, "credit-risk", inputs[0]);
+      await expectSettledOnceWithModelOutput(devnet, [next], [inputs[0]]);
+    } finally {
+      await again.stop();
+    }
+  });
+});
