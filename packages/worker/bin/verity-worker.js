@@ -4,4 +4,5 @@ import { register } from "tsx/esm/api";
 
 register();
 const { main } = await import("../src/cli.ts");
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: idle keep-alive sockets and native thread pools must not hold the process.
+process.exit(await main(process.argv.slice(2)));

@@ -8,7 +8,7 @@ const SECONDS = [
 /** The worker's Prometheus metrics, one registry per worker so tests can run several. */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "verity_worker_process_" });
+  collectDefaultMetrics({ register: registry, prefix: "verity_worker_" });
   const metrics = {
     registry,
     requestsSeen: new Counter({

@@ -276,7 +276,8 @@ class Worker {
     const id = key(request);
     const requestHash = hashRequest(request);
     const known = this.journal.get(id);
-    if (known?.requestHash === requestHash) return; // seen before: a rescan or a restart
+    // Seen before (a rescan, a restart), unless a reorg dropped it and the chain brought it back.
+    if (known?.requestHash === requestHash && known.stage !== "dropped") return;
     if (known) this.log.warn({ requestId: id }, "request id now holds another request (reorg)");
     if (keccak256(input) !== request.inputHash) {
       // The hub hashes the input it emits; a mismatch means a broken node or log, not a request.
