@@ -13,6 +13,7 @@ contract ModelRegistry is IModelRegistry {
     uint8 private constant ALL_PROOF_MODES = uint8((1 << (uint8(type(ProofMode).max) + 1)) - 1);
     /// @dev Outputs are fixed-point int32: more than 18 decimals cannot hold a unit.
     uint8 private constant MAX_DECIMALS = 18;
+    uint8 private constant ZK_MODE = uint8(1 << uint8(ProofMode.ZK));
 
     mapping(bytes32 modelId => Model) private _models;
 
@@ -40,7 +41,8 @@ contract ModelRegistry is IModelRegistry {
         model.owner = msg.sender;
         model.feeWei = spec.feeWei;
         model.status = ModelStatus.Active;
-        model.proofModes = spec.proofModes;
+        // ZK takes effect only with the model's ZK commitment (see `setZkCommitment`).
+        model.proofModes = spec.proofModes & ~ZK_MODE;
         model.decimals = spec.decimals;
         // inputBytes was just checked; outputBytes is below 2^32 (see TensorCodec.MAX_ELEMENTS).
         model.inputBytes = uint16(inputBytes);
@@ -91,8 +93,14 @@ contract ModelRegistry is IModelRegistry {
         bytes32 modelId,
         ZkCommitment calldata zk
     ) external onlyModelOwner(modelId) {
+        Model storage model = _models[modelId];
+        if (model.zk.verifier != address(0)) revert ZkCommitmentAlreadySet(modelId);
+        if (zk.circuitHash == bytes32(0) || zk.verifyingKeyHash == bytes32(0)) {
+            revert InvalidZkCommitment();
+        }
         if (zk.verifier.code.length == 0) revert VerifierHasNoCode(zk.verifier);
-        _models[modelId].zk = zk;
+        model.zk = zk;
+        model.proofModes |= ZK_MODE;
         emit ModelZkCommitmentSet(modelId, zk.circuitHash, zk.verifyingKeyHash, zk.verifier);
     }
 
@@ -112,6 +120,11 @@ contract ModelRegistry is IModelRegistry {
             inputBytes: model.inputBytes
         });
         if (terms.status == ModelStatus.None) revert ModelNotFound(modelId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function zkVerifierOf(bytes32 modelId) external view returns (address) {
+        return _models[modelId].zk.verifier;
     }
 
     function _checkModelOwner(bytes32 modelId) private view {

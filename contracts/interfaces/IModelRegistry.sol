@@ -27,7 +27,8 @@ interface IModelRegistry {
         /// Fixed-point scale of every input and output value: a real value x travels as round(x * 10^decimals).
         uint8 decimals;
         uint64 feeWei;
-        /// Bitmask of allowed `ProofMode`s: bit `1 << mode`.
+        /// Bitmask of allowed `ProofMode`s: bit `1 << mode`. The ZK bit declares intent only: ZK
+        /// requests become possible when `setZkCommitment` binds the model's verifier.
         uint8 proofModes;
         /// The model this one replaces, or zero. Must be owned by the same account.
         bytes32 previousVersion;
@@ -40,6 +41,7 @@ interface IModelRegistry {
         /// At most 2^64 - 1 wei (about 18.4 of the native currency).
         uint64 feeWei;
         ModelStatus status;
+        /// Modes requests may use now: ZK only once the model has a ZK commitment.
         uint8 proofModes;
         /// Exact length of a well-formed input tensor in the canonical encoding (see `TensorCodec`).
         /// Inputs travel in calldata, so 64 KiB (over a million gas of calldata) is a generous cap.
@@ -101,6 +103,10 @@ interface IModelRegistry {
     error InvalidProofModes(uint8 proofModes);
     error InvalidOwner(address owner);
     error VerifierHasNoCode(address verifier);
+    /// @notice A model's ZK commitment is set once: a new circuit or key is a new model version.
+    error ZkCommitmentAlreadySet(bytes32 modelId);
+    /// @notice A ZK commitment needs a circuit hash and a verifying-key hash.
+    error InvalidZkCommitment();
 
     /// @notice Registers a model owned by the caller.
     /// @param modelId SHA-256 of the ONNX bytes. It cannot be checked on-chain; workers check it
@@ -115,11 +121,18 @@ interface IModelRegistry {
 
     function transferModelOwnership(bytes32 modelId, address newOwner) external;
 
-    /// @notice Binds the model to a circuit and its verifier, for `ProofMode.ZK`.
+    /// @notice Binds the model to a circuit and its verifier, and enables `ProofMode.ZK` for it.
+    /// Once only (`ZkCommitmentAlreadySet`): a ZK request can exist only after its verifier is
+    /// fixed, so no verifier can be swapped under requests already made. To change the circuit,
+    /// the setup or the verifier, register a new model version (`previousVersion`).
     function setZkCommitment(bytes32 modelId, ZkCommitment calldata zk) external;
 
     function getModel(bytes32 modelId) external view returns (Model memory);
 
     /// @notice Reverts with `ModelNotFound` for an unknown model.
     function getRequestTerms(bytes32 modelId) external view returns (RequestTerms memory);
+
+    /// @notice The verifier of the model's ZK commitment, or zero: one storage read, for the ZK
+    /// proof verifier at settlement.
+    function zkVerifierOf(bytes32 modelId) external view returns (address);
 }

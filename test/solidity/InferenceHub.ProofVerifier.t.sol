@@ -17,8 +17,14 @@ contract InferenceHubProofVerifierTest is HubFixture {
         verifier = new MockProofVerifier();
         IModelRegistry.ModelSpec memory spec = _spec(_shape(1, 16), _shape(1, 1));
         spec.proofModes = uint8((1 << uint8(ProofMode.ATTESTED)) | (1 << uint8(ProofMode.ZK)));
-        vm.prank(modelOwner);
+        vm.startPrank(modelOwner);
         models.registerModel(ZK_MODEL_ID, spec);
+        // ZK requests need the model's ZK commitment (it enables the mode).
+        models.setZkCommitment(
+            ZK_MODEL_ID,
+            IModelRegistry.ZkCommitment(keccak256("circuit"), keccak256("vk"), address(verifier))
+        );
+        vm.stopPrank();
         vm.prank(admin);
         hub.setProofVerifier(ProofMode.ZK, verifier);
     }

@@ -186,8 +186,14 @@ contract InferenceHubTest is HubFixture {
     function _registerAllModesModel() internal {
         IModelRegistry.ModelSpec memory spec = _spec(_shape(1, 16), _shape(1, 1));
         spec.proofModes = uint8(7);
-        vm.prank(modelOwner);
+        vm.startPrank(modelOwner);
         models.registerModel(MODEL_2, spec);
+        // ZK takes effect with the model's ZK commitment; any contract stands in for its verifier.
+        models.setZkCommitment(
+            MODEL_2,
+            IModelRegistry.ZkCommitment(keccak256("circuit"), keccak256("vk"), address(models))
+        );
+        vm.stopPrank();
     }
 
     function test_requestInference_RevertWhen_ProofModeUnavailable_Zk() public {

@@ -15,9 +15,9 @@ contract ModelRegistryTest is Test {
     bytes32 internal constant ID = bytes32(uint256(0x1d));
     bytes32 internal constant ID_V2 = bytes32(uint256(0x2d));
     bytes32 internal constant UNKNOWN = bytes32(uint256(0xdead));
-    uint8 internal constant ATTESTED_AND_ZK = uint8(
-        (1 << uint8(ProofMode.ATTESTED)) | (1 << uint8(ProofMode.ZK))
-    );
+    uint8 internal constant ATTESTED = uint8(1 << uint8(ProofMode.ATTESTED));
+    uint8 internal constant ZK = uint8(1 << uint8(ProofMode.ZK));
+    uint8 internal constant ATTESTED_AND_ZK = ATTESTED | ZK;
 
     address internal owner = address(0x0DE1);
     address internal stranger = address(0x5742);
@@ -45,7 +45,8 @@ contract ModelRegistryTest is Test {
         assertEq(model.owner, owner, "owner");
         assertEq(model.feeWei, 0.002 ether, "fee");
         assertTrue(model.status == IModelRegistry.ModelStatus.Active, "status");
-        assertEq(model.proofModes, ATTESTED_AND_ZK, "proof modes");
+        // ZK is declared but takes effect only with the model's ZK commitment.
+        assertEq(model.proofModes, ATTESTED, "proof modes");
         assertEq(model.decimals, 8, "decimals");
         assertEq(model.inputBytes, 3 + 4 * (3 + 24), "input bytes");
         assertEq(model.outputBytes, 3 + 4 * (2 + 5), "output bytes");
@@ -59,7 +60,7 @@ contract ModelRegistryTest is Test {
         assertEq(terms.owner, owner, "terms owner");
         assertEq(terms.feeWei, 0.002 ether, "terms fee");
         assertTrue(terms.status == IModelRegistry.ModelStatus.Active, "terms status");
-        assertEq(terms.proofModes, ATTESTED_AND_ZK, "terms proof modes");
+        assertEq(terms.proofModes, ATTESTED, "terms proof modes");
         assertEq(terms.inputBytes, model.inputBytes, "terms input bytes");
     }
 
@@ -359,6 +360,70 @@ contract ModelRegistryTest is Test {
         models.setZkCommitment(ID, zk);
     }
 
+    function test_setZkCommitment_enablesZkMode() public {
+        IModelRegistry.ModelSpec memory spec = _spec();
+        spec.proofModes = ATTESTED_AND_ZK;
+        _register(ID, owner, spec);
+        assertEq(models.getRequestTerms(ID).proofModes, ATTESTED, "no ZK before commitment");
+        assertEq(models.zkVerifierOf(ID), address(0), "no verifier");
+        address verifier = address(new StubVerifier());
+        vm.prank(owner);
+        models.setZkCommitment(ID, _zk(verifier));
+        assertEq(models.getRequestTerms(ID).proofModes, ATTESTED_AND_ZK, "ZK enabled");
+        assertEq(models.getModel(ID).proofModes, ATTESTED_AND_ZK, "model proof modes");
+        assertEq(models.zkVerifierOf(ID), verifier, "verifier");
+    }
+
+    function test_setZkCommitment_enablesZkEvenIfNotDeclared() public {
+        _register(ID, owner, _spec());
+        IModelRegistry.ZkCommitment memory zk = _zk(address(new StubVerifier()));
+        vm.prank(owner);
+        models.setZkCommitment(ID, zk);
+        assertEq(models.getRequestTerms(ID).proofModes, ATTESTED_AND_ZK, "ZK enabled");
+    }
+
+    function test_registerModel_zkOnlyModelHasNoModeUntilCommitment() public {
+        IModelRegistry.ModelSpec memory spec = _spec();
+        spec.proofModes = ZK;
+        _register(ID, owner, spec);
+        assertEq(models.getRequestTerms(ID).proofModes, 0, "nothing yet");
+        IModelRegistry.ZkCommitment memory zk = _zk(address(new StubVerifier()));
+        vm.prank(owner);
+        models.setZkCommitment(ID, zk);
+        assertEq(models.getRequestTerms(ID).proofModes, ZK, "ZK only");
+    }
+
+    function test_setZkCommitment_RevertWhen_AlreadySet() public {
+        _register(ID, owner, _spec());
+        vm.startPrank(owner);
+        models.setZkCommitment(ID, _zk(address(new StubVerifier())));
+        IModelRegistry.ZkCommitment memory swapped = _zk(address(new StubVerifier()));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ZkCommitmentAlreadySet.selector, ID));
+        models.setZkCommitment(ID, swapped);
+        vm.stopPrank();
+    }
+
+    function test_setZkCommitment_RevertWhen_HashesZero() public {
+        _register(ID, owner, _spec());
+        IModelRegistry.ZkCommitment memory zk = _zk(address(new StubVerifier()));
+        zk.circuitHash = bytes32(0);
+        vm.prank(owner);
+        vm.expectRevert(IModelRegistry.InvalidZkCommitment.selector);
+        models.setZkCommitment(ID, zk);
+        zk = _zk(zk.verifier);
+        zk.verifyingKeyHash = bytes32(0);
+        vm.prank(owner);
+        vm.expectRevert(IModelRegistry.InvalidZkCommitment.selector);
+        models.setZkCommitment(ID, zk);
+    }
+
+    function test_setZkCommitment_RevertWhen_ModelNotFound() public {
+        IModelRegistry.ZkCommitment memory zk = _zk(address(new StubVerifier()));
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, UNKNOWN));
+        models.setZkCommitment(UNKNOWN, zk);
+    }
+
     // ---------------------------------------------------------------- views
 
     function test_getRequestTerms_RevertWhen_ModelNotFound() public {
@@ -419,7 +484,8 @@ contract ModelRegistryTest is Test {
             );
         }
         models.registerModel(ID, spec);
-        if (valid) assertEq(models.getModel(ID).proofModes, proofModes, "proof modes");
+        if (valid)
+            assertEq(models.getModel(ID).proofModes, proofModes & ~ZK, "ZK needs commitment");
     }
 
     // ---------------------------------------------------------------- helpers
