@@ -1,0 +1,324 @@
+import { fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import type { Logger } from "pino";
+import { onnxruntimeVersion, sessionOptions } from "./environment.js";
+import { InferenceHostError, InferenceTimeoutError, ModelIncompatibleError } from "./errors.js";
+import type { HostReply, HostRequest } from "./protocol.js";
+
+/**
+ * The worker's side of the inference host process (`host.ts`): starts it on first use, sends it
+ * sessions and runs, and enforces time limits.
+ *
+ * Why a process. onnxruntime-node runs a session synchronously on the calling JavaScript thread
+ * (measured: a 79 ms run let a 1 ms interval fire once), so in-process a slow or runaway model
+ * wedges the event loop and no timer can interrupt it. A worker thread frees the loop but cannot
+ * be stopped either: terminating it mid-run aborted the whole process (uncaught `Napi::Error`),
+ * and an abandoned thread spins on a core for as long as the model runs. A process can be
+ * killed. The price, measured on the sample models: ~50 µs wall and ~15–25 µs of the worker's
+ * CPU per run for the round trip (versus ~10 µs for an in-process run), ~120 ms to start the
+ * host, and one more Node process of memory.
+ *
+ * Timing. The host handles one message at a time in order, so the oldest unanswered request is
+ * the one running. One timer watches it, started when it reaches the head of the queue; when it
+ * fires the host is killed (SIGKILL), that request fails with `InferenceTimeoutError`, and the
+ * requests queued behind it fail with `HostRestartedError`, which the store retries once on a
+ * fresh host. Killing the host discards every session: a session belongs to one `generation`.
+ */
+
+/** A session in the host. Stale once released or once its host is gone. */
+export interface HostSession {
+  readonly key: number;
+  readonly generation: number;
+  readonly inputName: string;
+  readonly outputName: string;
+  readonly createMs: number;
+  released: boolean;
+}
+
+/** The output of one run, as the host sends it. */
+export interface HostRunResult {
+  output: Float32Array;
+  dims: number[];
+  runUs: number;
+}
+
+/**
+ * The host was restarted (another request timed out or crashed it) before this request ran. The
+ * request itself did nothing wrong: load the model again and retry.
+ */
+export class HostRestartedError extends InferenceHostError {
+  override name = "HostRestartedError";
+  constructor(reason: string) {
+    super(`the inference host was restarted before this request ran (${reason}); retry it`, true);
+  }
+}
+
+interface Pending {
+  id: number;
+  timeoutMs: number;
+  /** What the request is, for errors: "running model 0x…" or "loading model 0x…". */
+  label: string;
+  resolve(reply: HostReply): void;
+  reject(error: Error): void;
+}
+
+/** How long `close()` waits for the host to exit on its own before killing it. */
+const CLOSE_GRACE_MS = 2_000;
+
+export class InferenceHost {
+  private readonly logger: Logger;
+  private child: ChildProcess | undefined;
+  /** Requests sent and not yet answered, oldest first; the first is running. */
+  private readonly queue: Pending[] = [];
+  private headTimer: NodeJS.Timeout | undefined;
+  private nextId = 1;
+  private nextSession = 1;
+  private generationCounter = 0;
+  private closed = false;
+
+  constructor(logger: Logger) {
+    this.logger = logger;
+  }
+
+  /** Whether `session` can still run: not released, and created by the host that is running. */
+  isLive(session: HostSession): boolean {
+    return !session.released && session.generation === this.generationCounter && !this.closed;
+  }
+
+  /**
+   * Creates a session from verified model bytes.
+   *
+   * @throws ModelIncompatibleError when onnxruntime refuses the model; InferenceTimeoutError when
+   * creating it takes longer than `timeoutMs`; InferenceHostError when the host dies.
+   */
+  async createSession(bytes: Uint8Array, label: string, timeoutMs: number): Promise<HostSession> {
+    const key = this.nextSession++;
+    const generation = this.generationCounter;
+    const reply = await this.request(
+      (id) => ({ kind: "create", id, session: key, bytes, options: sessionOptions() }),
+      `loading ${label}`,
+      timeoutMs,
+    );
+    if (reply.kind === "failed") {
+      throw new ModelIncompatibleError(`onnxruntime cannot load ${label}: ${reply.message}`);
+    }
+    if (reply.kind !== "created") throw this.unexpected(reply);
+    return {
+      key,
+      generation,
+      inputName: reply.inputName,
+      outputName: reply.outputName,
+      createMs: reply.createMs,
+      released: false,
+    };
+  }
+
+  /**
+   * Runs a live session on one input.
+   *
+   * @throws InferenceTimeoutError past `timeoutMs`; HostRestartedError when another request
+   * restarted the host first (retry); ModelIncompatibleError when onnxruntime refuses the input.
+   */
+  async run(
+    session: HostSession,
+    input: Float32Array,
+    dims: readonly number[],
+    label: string,
+    timeoutMs: number,
+  ): Promise<HostRunResult> {
+    if (!this.isLive(session)) throw new HostRestartedError(`session of ${label} is stale`);
+    const reply = await this.request(
+      (id) => ({ kind: "run", id, session: session.key, input, dims }),
+      `running ${label}`,
+      timeoutMs,
+    );
+    if (reply.kind === "failed") {
+      throw new ModelIncompatibleError(
+        `onnxruntime cannot run ${label} on an input of dims [${dims.join(", ")}]: ${reply.message}`,
+      );
+    }
+    if (reply.kind !== "ran") throw this.unexpected(reply);
+    return reply;
+  }
+
+  /** Frees a session in the host. Runs already queued for it finish first. */
+  release(session: HostSession): void {
+    if (!this.isLive(session)) return;
+    session.released = true;
+    this.child?.send({ kind: "release", session: session.key } satisfies HostRequest);
+  }
+
+  /** Stops the host; later calls fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const child = this.child;
+    const closing = () => new InferenceHostError("the model store was closed", false);
+    this.retire(closing(), closing);
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.disconnect();
+    const timer = setTimeout(() => child.kill("SIGKILL"), CLOSE_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private request(
+    build: (id: number) => HostRequest,
+    label: string,
+    timeoutMs: number,
+  ): Promise<HostReply> {
+    if (this.closed) {
+      return Promise.reject(
+        new InferenceHostError(`cannot start ${label}: the model store is closed`, false),
+      );
+    }
+    const child = this.child ?? this.start();
+    return new Promise<HostReply>((resolve, reject) => {
+      const id = this.nextId++;
+      this.queue.push({ id, timeoutMs, label, resolve, reject });
+      if (this.queue.length === 1) {
+        this.armHeadTimer();
+        child.channel?.ref();
+      }
+      child.send(build(id));
+    });
+  }
+
+  private start(): ChildProcess {
+    const child = fork(new URL("./host.ts", import.meta.url), [], {
+      serialization: "advanced",
+      execArgv: hostExecArgv(),
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+    });
+    const generation = this.generationCounter;
+    child.on("message", (reply: HostReply) => this.onReply(child, reply));
+    child.on("exit", (code, signal) => this.onExit(child, code, signal));
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (text: string) =>
+      this.logger.warn({ host: child.pid, stderr: text.trimEnd() }, "inference host stderr"),
+    );
+    // The host must not keep the worker alive when nothing waits for it.
+    child.unref();
+    child.channel?.unref();
+    this.child = child;
+    this.logger.info({ host: child.pid, generation }, "inference host started");
+    return child;
+  }
+
+  private onReply(child: ChildProcess, reply: HostReply): void {
+    if (child !== this.child) return;
+    if (reply.kind === "ready") {
+      this.checkVersions(child, reply);
+      return;
+    }
+    const head = this.queue[0];
+    if (head === undefined || head.id !== reply.id) {
+      // The host answers in order; anything else means host and worker disagree on the protocol.
+      this.restart(
+        child,
+        new InferenceHostError(`inference host answered request ${reply.id} out of order`, false),
+      );
+      return;
+    }
+    this.queue.shift();
+    if (this.queue.length > 0) this.armHeadTimer();
+    else this.disarm(child);
+    head.resolve(reply);
+  }
+
+  /** The host must run the onnxruntime and Node that `currentEnvironment()` measured. */
+  private checkVersions(child: ChildProcess, reply: Extract<HostReply, { kind: "ready" }>): void {
+    const expected = { onnxruntime: onnxruntimeVersion(), node: process.version };
+    if (reply.onnxruntime !== expected.onnxruntime || reply.node !== expected.node) {
+      this.restart(
+        child,
+        new InferenceHostError(
+          `the inference host runs onnxruntime-node ${reply.onnxruntime} on Node ${reply.node}, ` +
+            `but the worker measured onnxruntime-node ${expected.onnxruntime} on Node ` +
+            `${expected.node}; its results would not match the declared environment. ` +
+            "Reinstall so that one onnxruntime-node is resolved.",
+          false,
+        ),
+      );
+    }
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: string | null): void {
+    if (child !== this.child) return;
+    const how = signal === null ? `exit code ${code}` : `signal ${signal}`;
+    const head = this.queue[0];
+    this.logger.error(
+      { host: child.pid, code, signal, request: head?.label },
+      "inference host exited",
+    );
+    this.retire(
+      new InferenceHostError(
+        `the inference host exited (${how}) while ${head?.label ?? "idle"}; onnxruntime crashed ` +
+          "or ran out of memory on this model",
+        false,
+      ),
+      () => new HostRestartedError(`the host exited (${how})`),
+    );
+  }
+
+  private armHeadTimer(): void {
+    const head = this.queue[0];
+    clearTimeout(this.headTimer);
+    this.headTimer = setTimeout(() => this.onTimeout(head), head.timeoutMs);
+  }
+
+  private disarm(child: ChildProcess): void {
+    clearTimeout(this.headTimer);
+    this.headTimer = undefined;
+    child.channel?.unref();
+  }
+
+  private onTimeout(head: Pending): void {
+    const child = this.child;
+    if (child === undefined || this.queue[0] !== head) return;
+    this.logger.error(
+      { host: child.pid, request: head.label, timeoutMs: head.timeoutMs },
+      "inference timed out; killing the host",
+    );
+    this.restart(
+      child,
+      new InferenceTimeoutError(
+        `${head.label} took longer than the ${head.timeoutMs} ms limit; the inference host was ` +
+          "killed to stop it. Raise the limit (inferenceTimeoutMs) only if the model is known " +
+          "to need it.",
+      ),
+    );
+  }
+
+  /** Kills `child` and fails what it had: the head with `headError`, the rest as restarted. */
+  private restart(child: ChildProcess, headError: Error): void {
+    if (child !== this.child) return;
+    child.kill("SIGKILL");
+    this.retire(headError, () => new HostRestartedError(headError.message));
+  }
+
+  /**
+   * Forgets the current host and its sessions, and fails every request it had not answered: the
+   * one it was running with `headError`, the ones queued behind it with `queuedError()`.
+   */
+  private retire(headError: Error, queuedError: () => Error): void {
+    const pending = this.queue.splice(0);
+    if (this.child !== undefined) this.disarm(this.child);
+    this.child = undefined;
+    this.generationCounter++;
+    pending.forEach((request, index) => request.reject(index === 0 ? headError : queuedError()));
+  }
+
+  private unexpected(reply: HostReply): InferenceHostError {
+    return new InferenceHostError(`unexpected reply from the inference host: ${reply.kind}`, false);
+  }
+}
+
+/**
+ * How to start `host.ts`: Node ≥ 22.18 strips its types itself; an older Node gets tsx's loader
+ * (a dependency of this package). The worker's own flags are not passed on (an `--inspect` port
+ * would clash).
+ */
+function hostExecArgv(): string[] {
+  return process.features.typescript ? [] : ["--import", import.meta.resolve("tsx")];
+}
