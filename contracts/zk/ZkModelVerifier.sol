@@ -30,26 +30,19 @@ abstract contract ZkModelVerifier is IZkModelVerifier {
         bytes calldata output
     ) external view returns (bool) {
         (bytes memory inputHeader, uint256 inputCount) = _inputLayout();
-        (bytes memory outputHeader, uint256 outputCount) = _outputLayout();
         if (!_isTensor(input, inputHeader, inputCount)) return false;
+        (bytes memory outputHeader, uint256 outputCount) = _outputLayout();
         if (!_isTensor(output, outputHeader, outputCount)) return false;
-        bytes calldata inputData = input[inputHeader.length:];
-        bytes calldata outputData = output[outputHeader.length:];
-
-        uint256[] memory signals;
-        if (binding() == Binding.Commitment) {
-            if (commitment >= SNARK_SCALAR_FIELD || challenge >= SNARK_SCALAR_FIELD) return false;
-            signals = new uint256[](3);
-            signals[0] = commitment;
-            // v = Σ (e_k + 2^31)·r^k over e = input ‖ output, by Horner's rule from the last element.
-            signals[1] = _horner(inputData, _horner(outputData, 0, challenge), challenge);
-            signals[2] = challenge;
-        } else {
-            signals = new uint256[](outputCount + inputCount);
-            _writeElements(signals, 0, outputData);
-            _writeElements(signals, outputCount, inputData);
-        }
-        return _verifyGroth16(proof, signals);
+        uint256[] memory signals =
+            binding() == Binding.Commitment
+                ? _commitmentSignals(
+                    commitment,
+                    challenge,
+                    input[inputHeader.length:],
+                    output[outputHeader.length:]
+                )
+                : _elementSignals(input[inputHeader.length:], output[outputHeader.length:]);
+        return signals.length != 0 && _verifyGroth16(proof, signals);
     }
 
     /// @inheritdoc IZkModelVerifier
@@ -80,28 +73,65 @@ abstract contract ZkModelVerifier is IZkModelVerifier {
             keccak256(tensor[:header.length]) == keccak256(header);
     }
 
+    /// @dev (c, v, r) with v = Σ (e_k + 2^31)·r^k over e = input ‖ output; empty when c or r is
+    /// outside the field.
+    function _commitmentSignals(
+        uint256 commitment,
+        uint256 challenge,
+        bytes calldata inputData,
+        bytes calldata outputData
+    ) private pure returns (uint256[] memory signals) {
+        if (commitment >= SNARK_SCALAR_FIELD || challenge >= SNARK_SCALAR_FIELD) return signals;
+        signals = new uint256[](3);
+        signals[0] = commitment;
+        signals[1] = _horner(inputData, _horner(outputData, 0, challenge), challenge);
+        signals[2] = challenge;
+    }
+
+    /// @dev Every output element, then every input element, as a field element.
+    function _elementSignals(
+        bytes calldata inputData,
+        bytes calldata outputData
+    ) private pure returns (uint256[] memory signals) {
+        signals = new uint256[]((outputData.length + inputData.length) / 4);
+        _writeElements(signals, 0, outputData);
+        _writeElements(signals, outputData.length / 4, inputData);
+    }
+
     /// @dev Horner's rule over big-endian int32 elements, each offset by 2^31 (which maps int32
-    /// onto [0, 2^32) with one XOR of the sign bit), from the last element to the first.
+    /// onto [0, 2^32): flip the sign bit), from the last element to the first. Eight elements
+    /// per 32-byte word, then the rest one by one.
     function _horner(
         bytes calldata data,
         uint256 accumulator,
         uint256 challenge
     ) private pure returns (uint256 result) {
         result = accumulator;
-        // One mulmod and one addmod per element.
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
+            let p := SNARK_SCALAR_FIELD
+            let lane := 0xffffffff
             let start := data.offset
-            for {
-                let cursor := add(start, data.length)
-            } gt(cursor, start) {} {
+            let cursor := add(start, data.length)
+            for {} gt(sub(cursor, start), 31) {} {
+                cursor := sub(cursor, 32)
+                let word := xor(
+                    calldataload(cursor),
+                    0x8000000080000000800000008000000080000000800000008000000080000000
+                )
+                result := addmod(mulmod(result, challenge, p), and(word, lane), p)
+                result := addmod(mulmod(result, challenge, p), and(shr(32, word), lane), p)
+                result := addmod(mulmod(result, challenge, p), and(shr(64, word), lane), p)
+                result := addmod(mulmod(result, challenge, p), and(shr(96, word), lane), p)
+                result := addmod(mulmod(result, challenge, p), and(shr(128, word), lane), p)
+                result := addmod(mulmod(result, challenge, p), and(shr(160, word), lane), p)
+                result := addmod(mulmod(result, challenge, p), and(shr(192, word), lane), p)
+                result := addmod(mulmod(result, challenge, p), shr(224, word), p)
+            }
+            for {} gt(cursor, start) {} {
                 cursor := sub(cursor, 4)
                 let element := xor(shr(224, calldataload(cursor)), 0x80000000)
-                result := addmod(
-                    mulmod(result, challenge, SNARK_SCALAR_FIELD),
-                    element,
-                    SNARK_SCALAR_FIELD
-                )
+                result := addmod(mulmod(result, challenge, p), element, p)
             }
         }
     }
