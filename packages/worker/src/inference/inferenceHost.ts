@@ -10,7 +10,7 @@ import type { HostReply, HostRequest } from "./protocol.js";
  * sessions and runs, and enforces time limits.
  *
  * Why a process. onnxruntime-node runs a session synchronously on the calling JavaScript thread
- * (measured: a 79 ms run let a 1 ms interval fire once), so in-process a slow or runaway model
+ * (measured: during a 502 ms run a 1 ms interval did not fire for 502 ms), so in-process a slow or runaway model
  * wedges the event loop and no timer can interrupt it. A worker thread frees the loop but cannot
  * be stopped either: terminating it mid-run aborted the whole process (uncaught `Napi::Error`),
  * and an abandoned thread spins on a core for as long as the model runs. A process can be
@@ -71,6 +71,7 @@ export class InferenceHost {
   /** Requests sent and not yet answered, oldest first; the first is running. */
   private readonly queue: Pending[] = [];
   private headTimer: NodeJS.Timeout | undefined;
+  private headTimeoutMs = 0;
   private nextId = 1;
   private nextSession = 1;
   private generationCounter = 0;
@@ -193,6 +194,8 @@ export class InferenceHost {
     const generation = this.generationCounter;
     child.on("message", (reply: HostReply) => this.onReply(child, reply));
     child.on("exit", (code, signal) => this.onExit(child, code, signal));
+    // Spawning failed, or a message could not be sent: the host is unusable either way.
+    child.on("error", (error) => this.onError(child, error));
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (text: string) =>
       this.logger.warn({ host: child.pid, stderr: text.trimEnd() }, "inference host stderr"),
@@ -261,21 +264,41 @@ export class InferenceHost {
     );
   }
 
-  private armHeadTimer(): void {
-    const head = this.queue[0];
-    clearTimeout(this.headTimer);
-    this.headTimer = setTimeout(() => this.onTimeout(head), head.timeoutMs);
+  private onError(child: ChildProcess, error: Error): void {
+    if (child !== this.child) return;
+    this.logger.error({ host: child.pid, err: error }, "inference host failed");
+    this.restart(
+      child,
+      new InferenceHostError(`the inference host failed: ${error.message}`, true, { cause: error }),
+    );
   }
 
-  private disarm(child: ChildProcess): void {
+  /**
+   * (Re)starts the one timer, for the request now running. The timer is reused (`refresh`)
+   * while the limit stays the same and left to lapse when the queue empties (it then finds no
+   * request and does nothing), so the hot path creates no timers.
+   */
+  private armHeadTimer(): void {
+    const head = this.queue[0];
+    if (this.headTimer !== undefined && this.headTimeoutMs === head.timeoutMs) {
+      this.headTimer.refresh();
+      return;
+    }
     clearTimeout(this.headTimer);
-    this.headTimer = undefined;
+    this.headTimeoutMs = head.timeoutMs;
+    // Unreferenced: pending requests keep the process alive through the IPC channel instead.
+    this.headTimer = setTimeout(() => this.onTimeout(), head.timeoutMs).unref();
+  }
+
+  /** Nothing is pending: let the process exit if nothing else keeps it alive. */
+  private disarm(child: ChildProcess): void {
     child.channel?.unref();
   }
 
-  private onTimeout(head: Pending): void {
+  private onTimeout(): void {
     const child = this.child;
-    if (child === undefined || this.queue[0] !== head) return;
+    const head = this.queue[0];
+    if (child === undefined || head === undefined) return;
     this.logger.error(
       { host: child.pid, request: head.label, timeoutMs: head.timeoutMs },
       "inference timed out; killing the host",
@@ -303,6 +326,8 @@ export class InferenceHost {
    */
   private retire(headError: Error, queuedError: () => Error): void {
     const pending = this.queue.splice(0);
+    clearTimeout(this.headTimer);
+    this.headTimer = undefined;
     if (this.child !== undefined) this.disarm(this.child);
     this.child = undefined;
     this.generationCounter++;

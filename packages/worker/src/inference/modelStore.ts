@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { dequantizeInto } from "@verity/models";
-import { ModelHashMismatchError } from "./errors.js";
+import { InferenceHostError, ModelHashMismatchError } from "./errors.js";
 import { fetchModelBytes } from "./fetch.js";
 import { HostRestartedError, InferenceHost } from "./inferenceHost.js";
 import type { HostRunResult, HostSession } from "./inferenceHost.js";
@@ -47,6 +47,8 @@ export interface LoadedModel {
 
 const DEFAULT_MAX_MODEL_BYTES = 2 ** 30;
 const DEFAULT_SESSION_TIMEOUT_MS = 60_000;
+/** A run whose session goes away under it is tried again, this many times in all. */
+const MAX_RUN_ATTEMPTS = 3;
 
 /** A `LoadedModel` with what running it needs. */
 class OpenModel implements LoadedModel {
@@ -120,7 +122,7 @@ export class ModelStore {
   /**
    * Runs `model` on fixed-point `values` (already checked against its input shape): dequantises
    * them into the model's reused input buffer and runs them in the inference host. Reopens the
-   * session and retries once if the host was restarted under it.
+   * session and retries if it was evicted, or the host restarted, before the run started.
    *
    * @internal the `Runner` calls this; use `Runner.run`.
    */
@@ -129,9 +131,10 @@ export class ModelStore {
     values: readonly number[],
     timeoutMs: number,
   ): Promise<HostRunResult> {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; attempt <= MAX_RUN_ATTEMPTS; attempt++) {
       const open = await this.openModel(model);
-      if (!this.host.isLive(open.session)) continue; // evicted or restarted since: reopen
+      // Evicted or its host restarted while this caller waited: open it again.
+      if (!this.host.isLive(open.session)) continue;
       dequantizeInto(values, model.decimals, open.inputBuffer);
       try {
         return await this.host.run(
@@ -142,10 +145,15 @@ export class ModelStore {
           timeoutMs,
         );
       } catch (error) {
-        if (error instanceof HostRestartedError && attempt < 2) continue;
-        throw error;
+        if (!(error instanceof HostRestartedError)) throw error;
       }
     }
+    throw new InferenceHostError(
+      `could not run model ${model.modelId} in ${MAX_RUN_ATTEMPTS} attempts: its session was ` +
+        "evicted or the inference host restarted each time. Raise maxSessions if many models " +
+        "are in use at once.",
+      true,
+    );
   }
 
   /** Open sessions: at most `maxSessions`. */
