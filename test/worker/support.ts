@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ZeroAddress, ZeroHash, parseEther, sha256, type Signer } from "ethers";
+import { NonceManager, ZeroAddress, ZeroHash, parseEther, sha256, type Signer } from "ethers";
 import {
   ProofMode,
   RequestStatus,
@@ -43,7 +43,7 @@ export async function request(
   const hub = devnet.hub.connect(options.from ?? devnet.signer(ACCOUNTS.requester));
   const now = (await devnet.provider.getBlock("latest"))!.timestamp;
   const value = await hub.quote(modelId, 0);
-  const tx = await hub.requestInference(
+  const send = hub.requestInference(
     modelId,
     input,
     ProofMode.ATTESTED,
@@ -53,8 +53,28 @@ export async function request(
     now + (options.deadlineSeconds ?? 3600),
     { value },
   );
+  // A send the node refuses consumed no nonce: tell the nonce manager, or every later send fails.
+  const tx = await send.catch((error: unknown) => {
+    (hub.runner as NonceManager).reset();
+    throw error;
+  });
   const receipt = await tx.wait();
   return parseRequestedEvent(receipt!, hub).request;
+}
+
+/**
+ * Sends one request per input, one after another: a node that mines on arrival refuses a nonce
+ * that overtakes an earlier one, which concurrent sends from one account would do.
+ */
+export async function requestAll(
+  devnet: Devnet,
+  model: SampleModelName,
+  inputs: readonly string[],
+  options: RequestOptions = {},
+): Promise<Request[]> {
+  const requests: Request[] = [];
+  for (const input of inputs) requests.push(await request(devnet, model, input, options));
+  return requests;
 }
 
 /** Polls the hub until every id has one of `statuses`; returns their statuses. */

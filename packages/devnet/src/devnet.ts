@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   HDNodeWallet,
@@ -103,7 +104,11 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
 async function setUp(node: LocalNode, options: DevnetOptions): Promise<Devnet> {
   const { network } = await import("hardhat");
   const connection = await network.create({ network: "localhost", override: { url: node.url } });
+  // Ignition keeps a journal for every http network; a devnet lives and dies with its node, so
+  // its deployment gets a throwaway id and the journal is removed once the deployment is done.
+  const deploymentId = `devnet-${node.port}-${Date.now()}`;
   const deployed = await connection.ignition.deploy(VerityModule, {
+    deploymentId,
     parameters: {
       Verity: {
         challengeWindowSeconds: BigInt(options.challengeWindowSeconds ?? 0),
@@ -113,6 +118,10 @@ async function setUp(node: LocalNode, options: DevnetOptions): Promise<Devnet> {
     },
   });
   await connection.close?.();
+  await rm(fileURLToPath(new URL(`../../../deploy/deployments/${deploymentId}`, import.meta.url)), {
+    recursive: true,
+    force: true,
+  });
   const provider = new JsonRpcProvider(node.url, undefined, {
     staticNetwork: true,
     cacheTimeout: -1,

@@ -96,7 +96,7 @@ export async function ensureEligible(
     } catch (error) {
       const revert = decodeRevert(error);
       if (!revert) throw error;
-      const fix = await fixFor(revert.name, config, reader, tx, environment, logger);
+      const fix = fixFor(revert.name, config, reader, tx, environment, logger);
       if (fix === undefined) {
         throw new PreflightError(
           `worker ${tx.address} is not eligible: ${revert.name}. ${explain(revert.name)}`,

@@ -698,7 +698,10 @@ class Worker {
           this.finish(entry, "failed", entry.note);
           break;
         case "RequestRefunded":
-          this.finish(entry, "refunded");
+          // A failure report refunds too, and says so first: RequestFailed (next) closes it.
+          if (entry.stage === "refunding" || entry.failure === undefined) {
+            this.finish(entry, "refunded");
+          }
           break;
         case "ResultSkipped":
           this.finish(
