@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { getBytes, hexlify, randomBytes } from "ethers";
+import { NonceManager, getBytes, hexlify, randomBytes } from "ethers";
 import {
   FailureReason,
   RequestStatus,
@@ -59,7 +59,7 @@ async function expectSettledOnceWithModelOutput(
     expect(counts.RequestSettled, `request ${req.id} settled`).to.equal(1);
     if (!competing) expect(counts.ResultSkipped, `request ${req.id} submitted twice`).to.equal(0);
     const output = decodeTensor(await settledOutput(devnet, req.id)).values;
-    const name = req.modelId === devnet.models["mnist-mlp"].modelId ? "mnist-mlp" : "credit-risk";
+    const name = req.modelId === devnet.models["mnist-mlp"]?.modelId ? "mnist-mlp" : "credit-risk";
     expectCloseTo(output, expectedOutput(name, decodeTensor(inputs[i]).values));
   }
 }
@@ -322,7 +322,10 @@ describe("worker faults", function () {
     await devnet.node.rpc("evm_setIntervalMining", [2_000]);
     const inputs = Array.from({ length: 10 }, (_, i) => sampleInput("credit-risk", 200 + i));
     const pending = inputs.map((input) => request(devnet, "credit-risk", input));
-    await first.waitForLog((line) => line.msg === "sent transaction", 20_000);
+    await first.waitForLog(
+      (line) => line.msg === "sent transaction" && line.kind === "submit",
+      20_000,
+    );
     await first.stop("SIGKILL");
     const requests = await Promise.all(pending);
     const restarted = await spawnWorker(devnet, {
@@ -377,6 +380,7 @@ describe("worker faults", function () {
         SETTLED,
       );
       expect(await devnet.node.rpc<boolean>("evm_revert", [snapshot])).to.equal(true);
+      (devnet.signer(ACCOUNTS.requester) as NonceManager).reset(); // its nonce went back too
       // The same ids now hold other inputs: the worker must answer these, not the forgotten ones.
       const inputs = [500, 501, 502, 503].map((seed) => sampleInput("credit-risk", seed));
       const replacing = await requestAll(devnet, "credit-risk", inputs);

@@ -23,6 +23,7 @@ import {
 import type { WorkerConfig } from "./config.js";
 import { startHttpServer, type Health } from "./http.js";
 import {
+  InferenceHostError,
   ModelFetchError,
   ModelStore,
   Runner,
@@ -399,7 +400,8 @@ class Worker {
     const attempt = (this.attempts.get(id) ?? 0) + 1;
     this.attempts.set(id, attempt);
     const message = error instanceof Error ? error.message : String(error);
-    const retryable = error instanceof ModelFetchError && error.retryable;
+    const retryable =
+      (error instanceof ModelFetchError || error instanceof InferenceHostError) && error.retryable;
     if (retryable && attempt < MAX_SERVE_ATTEMPTS) {
       const delayMs = Math.min(30_000, 500 * 2 ** attempt);
       this.retryAtMs.set(id, Date.now() + delayMs);
