@@ -109,7 +109,7 @@ describe("worker preflight", function () {
 
   it("exits 3 on the wrong chain id or a hub address without code", async () => {
     const hub = await devnet.hub.getAddress();
-    const base = ["--rpc-url", devnet.node.url, "--http-port", "-1"];
+    const base = ["--rpc-url", devnet.node.url, "--http-port=-1"];
     const wrongChain = await run([...base, "--hub-address", hub, "--chain-id", "1"], {
       VERITY_PRIVATE_KEY: KEY,
     });
@@ -133,8 +133,7 @@ describe("worker preflight", function () {
         devnet.node.url,
         "--hub-address",
         await devnet.hub.getAddress(),
-        "--http-port",
-        "-1",
+        "--http-port=-1",
       ],
       { VERITY_PRIVATE_KEY: unregistered },
     );

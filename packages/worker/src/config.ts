@@ -163,15 +163,14 @@ export function loadConfig(sources: ConfigSources = {}): WorkerConfig {
       }
       continue;
     }
-    const given =
-      key in merged
-        ? SECRET_KEYS.has(key)
-          ? "(secret not shown)"
-          : JSON.stringify(merged[key])
-        : "nothing";
-    const where = origin[key] ?? "default";
-    const fix = key in merged ? "" : ` Set it with ${envName(key)}=... or --${flagName(key)} ...`;
-    problems.push(`${key} ${issue.message}, got ${given} (from ${where}).${fix}`);
+    if (!(key in merged)) {
+      problems.push(
+        `${key} is required: set it with ${envName(key)}=... or --${flagName(key)} ...`,
+      );
+      continue;
+    }
+    const given = SECRET_KEYS.has(key) ? "(secret not shown)" : JSON.stringify(merged[key]);
+    problems.push(`${key} ${issue.message}, got ${given} (from ${origin[key]}).`);
   }
   throw new ConfigError(`invalid worker configuration:\n  - ${problems.join("\n  - ")}`);
 }
