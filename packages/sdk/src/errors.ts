@@ -1,0 +1,669 @@
+import { Interface, formatEther, isHexString, type ErrorFragment, type Result } from "ethers";
+import * as contracts from "@verity/contracts";
+import { RequestStatus, enumName, ProofMode, FailureReason } from "@verity/contracts";
+
+/** The SDK's version, printed at the end of every error message. */
+export const SDK_VERSION = "0.1.0";
+
+export interface BaseErrorParameters {
+  /** The error this one explains (an ethers error, a fetch failure, ...). */
+  cause?: unknown;
+  /** The underlying technical message; defaults to the cause's message. */
+  details?: string;
+  /** Extra lines shown between the summary and the fix (values, addresses, ...). */
+  metaMessages?: string[];
+  /** What the caller should do about it, as one sentence. */
+  fix?: string;
+}
+
+/**
+ * The root of every error the SDK throws. `shortMessage` says what went wrong in one line, `fix`
+ * what to do about it; `message` joins them with the details for logs. Catch it and use
+ * `walk` to reach a particular cause.
+ *
+ * @example
+ * try {
+ *   await requestInference(client, { modelId, input });
+ * } catch (error) {
+ *   if (error instanceof BaseError) console.error(error.shortMessage, "\n", error.fix);
+ * }
+ */
+export class BaseError extends Error {
+  override name = "VerityError";
+  readonly shortMessage: string;
+  readonly details?: string;
+  readonly metaMessages?: string[];
+  readonly fix?: string;
+  readonly version = `@verity/sdk@${SDK_VERSION}`;
+
+  constructor(shortMessage: string, parameters: BaseErrorParameters = {}) {
+    const { cause, metaMessages, fix } = parameters;
+    const details =
+      parameters.details ??
+      (cause instanceof BaseError
+        ? cause.details
+        : cause instanceof Error
+          ? cause.message
+          : cause === undefined
+            ? undefined
+            : String(cause));
+    super(
+      [
+        shortMessage,
+        ...(metaMessages?.length ? ["", ...metaMessages] : []),
+        ...(fix ? ["", `What to do: ${fix}`] : []),
+        ...(details && details !== shortMessage ? ["", `Details: ${details}`] : []),
+        `Version: @verity/sdk@${SDK_VERSION}`,
+      ].join("\n"),
+      cause === undefined ? undefined : { cause },
+    );
+    this.shortMessage = shortMessage;
+    this.details = details;
+    this.metaMessages = metaMessages;
+    this.fix = fix;
+  }
+
+  /**
+   * The deepest cause (or the first, from this error down, for which `match` is true).
+   *
+   * @example
+   * const revert = error.walk((e) => e instanceof ContractRevertError);
+   */
+  walk(match?: (error: unknown) => boolean): unknown {
+    if (match?.(this)) return this;
+    let current: unknown = this.cause;
+    if (current === undefined || current === null) return match ? null : this;
+    for (;;) {
+      if (match?.(current)) return current;
+      const next = (current as { cause?: unknown } | null)?.cause;
+      if (next === undefined || next === null) return match ? null : current;
+      current = next;
+    }
+  }
+}
+
+/** A contract call reverted with one of the Verity contracts' custom errors (or a plain revert). */
+export class ContractRevertError extends BaseError {
+  override name = "ContractRevertError";
+  /** The Solidity error's name, e.g. `ModelNotActive`; `Error` for a string revert, `Panic`. */
+  readonly errorName: string;
+  /** The decoded arguments, by name and position. */
+  readonly args: readonly unknown[];
+  /** The raw revert data. */
+  readonly data: string;
+
+  constructor(
+    decoded: { errorName: string; args: readonly unknown[]; data: string; signature: string },
+    explanation: { message: string; fix?: string },
+    cause?: unknown,
+  ) {
+    super(explanation.message, {
+      cause,
+      fix: explanation.fix,
+      metaMessages: [`Reverted with: ${decoded.signature}`],
+    });
+    this.errorName = decoded.errorName;
+    this.args = decoded.args;
+    this.data = decoded.data;
+  }
+}
+
+/** Nothing answers at the RPC URL: no node running, wrong port, or no network. */
+export class RpcUnreachableError extends BaseError {
+  override name = "RpcUnreachableError";
+  readonly url: string;
+  constructor(url: string, cause?: unknown) {
+    super(`No Ethereum node answers at ${url}.`, {
+      cause,
+      fix:
+        "start one (`verity devnet` runs a local chain with Verity deployed) or point " +
+        "--rpc-url / VERITY_RPC_URL at a running node.",
+    });
+    this.url = url;
+  }
+}
+
+/** The node is on another chain than the one expected. */
+export class ChainMismatchError extends BaseError {
+  override name = "ChainMismatchError";
+  readonly expected: bigint;
+  readonly actual: bigint;
+  constructor(url: string, expected: bigint, actual: bigint) {
+    super(`${url} is chain ${actual}, not the expected chain ${expected}.`, {
+      fix: "point the RPC URL at the right network, or drop or correct the expected chain id.",
+    });
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** No Verity contract at the address on this chain: wrong network, or not deployed there. */
+export class ContractNotDeployedError extends BaseError {
+  override name = "ContractNotDeployedError";
+  readonly address: string;
+  constructor(what: string, address: string, chainId: bigint) {
+    super(`No ${what} at ${address} on chain ${chainId}: the address has no code.`, {
+      fix:
+        "this is the wrong network for that address, or Verity is not deployed there: check " +
+        "--rpc-url and --hub (VERITY_HUB_ADDRESS), or deploy with " +
+        "`hardhat ignition deploy deploy/modules/Verity.ts --network <network>`.",
+    });
+    this.address = address;
+  }
+}
+
+/** No hub address given and no Ignition deployment recorded for the chain. */
+export class DeploymentNotFoundError extends BaseError {
+  override name = "DeploymentNotFoundError";
+  constructor(chainId: bigint, cause?: unknown) {
+    super(`No Verity deployment is known for chain ${chainId}.`, {
+      cause,
+      fix:
+        "pass the hub's address (--hub or VERITY_HUB_ADDRESS; `verity devnet` prints it), or " +
+        "deploy with `hardhat ignition deploy deploy/modules/Verity.ts --network <network>`.",
+    });
+  }
+}
+
+/** A write needs an account and the client has none. */
+export class SignerRequiredError extends BaseError {
+  override name = "SignerRequiredError";
+  constructor(action: string) {
+    super(`${action} sends a transaction, and no account is configured.`, {
+      fix: "set VERITY_PRIVATE_KEY (or pass a signer / privateKey to createVerityClient).",
+    });
+  }
+}
+
+/** The account cannot pay for the transaction. */
+export class InsufficientFundsError extends BaseError {
+  override name = "InsufficientFundsError";
+  constructor(account: string | undefined, cause?: unknown) {
+    super(`Account ${account ?? "(unknown)"} has too little ETH for this transaction.`, {
+      cause,
+      fix: "fund the account, or use another key (VERITY_PRIVATE_KEY).",
+    });
+  }
+}
+
+/** The registry has no model with this id. */
+export class ModelNotFoundError extends BaseError {
+  override name = "ModelNotFoundError";
+  readonly modelId: string;
+  constructor(modelId: string) {
+    super(`Model ${modelId} is not registered on this chain.`, {
+      fix:
+        "check the id (`verity model list` shows every registered model), or register the " +
+        "ONNX file with `verity model register <file.onnx>`.",
+    });
+    this.modelId = modelId;
+  }
+}
+
+/** A model file that cannot be read or is not an ONNX model Verity can register. */
+export class ModelFileError extends BaseError {
+  override name = "ModelFileError";
+  constructor(path: string, problem: string, cause?: unknown) {
+    super(`Cannot register ${path}: ${problem}`, {
+      cause,
+      fix:
+        "pass an ONNX file with one input and one output of fixed shape (export with a fixed " +
+        "batch size, e.g. 1), or give the shapes explicitly.",
+    });
+  }
+}
+
+/** An input that does not fit the model: wrong number of values, shape or encoding. */
+export class InvalidInputError extends BaseError {
+  override name = "InvalidInputError";
+  constructor(problem: string, parameters: BaseErrorParameters = {}) {
+    super(`Invalid input: ${problem}`, parameters);
+  }
+}
+
+/** A real value with no int32 fixed-point form: NaN, ±Infinity, or too large at the decimals. */
+export class TensorValueError extends BaseError {
+  override name = "TensorValueError";
+  constructor(problem: string, cause?: unknown) {
+    super(problem, {
+      cause,
+      details: problem,
+      fix:
+        "pass finite numbers small enough for the model's decimals (|x| < 2^31 / 10^decimals); " +
+        "replace missing values (NaN) before encoding.",
+    });
+  }
+}
+
+/** The hub has no request with this id. */
+export class RequestNotFoundError extends BaseError {
+  override name = "RequestNotFoundError";
+  readonly requestId: bigint;
+  constructor(requestId: bigint) {
+    super(`Request ${requestId} does not exist on this hub.`, {
+      fix: "check the id and that --rpc-url and --hub point at the network it was made on.",
+    });
+    this.requestId = requestId;
+  }
+}
+
+/** The request has no result (yet, or ever) to read or verify. */
+export class ResultNotAvailableError extends BaseError {
+  override name = "ResultNotAvailableError";
+  readonly requestId: bigint;
+  readonly status: RequestStatus;
+  constructor(requestId: bigint, status: RequestStatus, fix: string) {
+    super(`Request ${requestId} has no result: it is ${enumName(RequestStatus, status)}.`, { fix });
+    this.requestId = requestId;
+    this.status = status;
+  }
+}
+
+/** A result did not arrive in time. */
+export class WaitTimeoutError extends BaseError {
+  override name = "WaitTimeoutError";
+  readonly requestId: bigint;
+  readonly status: RequestStatus;
+  constructor(requestId: bigint, status: RequestStatus, timeoutMs: number) {
+    super(
+      `Request ${requestId} is still ${enumName(RequestStatus, status)} after ${timeoutMs} ms.`,
+      {
+        fix:
+          "check that a worker is running and eligible for this model (its /healthz says why " +
+          `not), then wait again with \`verity result ${requestId} --wait\`; after the ` +
+          "request's deadline the requester can be refunded.",
+      },
+    );
+    this.requestId = requestId;
+    this.status = status;
+  }
+}
+
+/** A failure the SDK could not classify; `details` and `cause` hold the original. */
+export class UnknownError extends BaseError {
+  override name = "UnknownError";
+  constructor(context: string, cause: unknown) {
+    super(`${context} failed.`, { cause });
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Decoding the contracts' custom errors
+
+/**
+ * Every custom error of every Verity contract (from the typechain factories, so a new contract's
+ * errors are known as soon as it is built), plus Solidity's `Error(string)` and `Panic(uint256)`.
+ */
+const errorInterface: Interface = (() => {
+  const seen = new Map<string, ErrorFragment>();
+  for (const [name, value] of Object.entries(contracts)) {
+    if (!name.endsWith("__factory")) continue;
+    const abi = (value as { abi?: readonly { type: string }[] }).abi;
+    for (const item of abi ?? []) {
+      if (item.type !== "error") continue;
+      const fragment = new Interface([item as never]).fragments[0] as ErrorFragment;
+      seen.set(fragment.selector, fragment);
+    }
+  }
+  return new Interface([...seen.values()]);
+})();
+
+interface Explanation {
+  message: string;
+  fix?: string;
+}
+
+const status = (value: unknown) => enumName(RequestStatus, Number(value));
+const mode = (value: unknown) => enumName(ProofMode, Number(value));
+const eth = (value: unknown) => `${formatEther(BigInt(value as bigint))} ETH`;
+const time = (value: unknown) => new Date(Number(value) * 1000).toISOString();
+
+/** What each custom error means for someone using the SDK or the CLI, and what to do about it. */
+const EXPLANATIONS: Record<string, (args: Result) => Explanation> = {
+  // ModelRegistry
+  ModelIdZero: () => ({
+    message: "A model id cannot be zero.",
+    fix: "use the SHA-256 of the ONNX file's bytes as the id (registerModel computes it).",
+  }),
+  ModelAlreadyRegistered: ([id]) => ({
+    message: `Model ${id} is already registered.`,
+    fix: "nothing to do if it is yours (`verity model show` it); to change it, register a new version with previousVersion set.",
+  }),
+  ModelNotFound: ([id]) => ({
+    message: `Model ${id} is not registered on this chain.`,
+    fix: "check the id (`verity model list`) and the network (--rpc-url, --hub).",
+  }),
+  ModelNotActive: ([id]) => ({
+    message: `Model ${id} is not active: never registered here, or deprecated by its owner.`,
+    fix: "use an active model (`verity model list`), or register this one (`verity model register`).",
+  }),
+  NotModelOwner: ([id, caller]) => ({
+    message: `${caller} does not own model ${id}.`,
+    fix: "send this from the model owner's key (VERITY_PRIVATE_KEY).",
+  }),
+  EmptyUri: () => ({
+    message: "A model needs a uri where workers can fetch it.",
+    fix: "pass a file://, https:// or ipfs:// uri serving the exact ONNX bytes.",
+  }),
+  InvalidShape: () => ({
+    message: "A model's input or output shape is invalid.",
+    fix: "give 1 to 8 non-zero dimensions and at most 2^24 elements per tensor.",
+  }),
+  InvalidDecimals: ([decimals]) => ({
+    message: `${decimals} fixed-point decimals are too many.`,
+    fix: "use 0 to 18 decimals (6 suits values of order 1).",
+  }),
+  InputTooLarge: ([bytes, max]) => ({
+    message: `The model's input tensor would be ${bytes} bytes; the registry allows ${max}.`,
+    fix: "shrink the input shape; inputs travel in calldata.",
+  }),
+  InvalidProofModes: ([modes]) => ({
+    message: `Proof-mode mask ${modes} is invalid.`,
+    fix: "set bit 1 << mode for each allowed mode: 1 = ATTESTED, 2 = ZK, 4 = QUORUM.",
+  }),
+  InvalidOwner: ([owner]) => ({
+    message: `${owner} cannot own a model.`,
+    fix: "transfer ownership to a non-zero address.",
+  }),
+  VerifierHasNoCode: ([verifier]) => ({
+    message: `The ZK verifier ${verifier} has no code.`,
+    fix: "deploy the model's verifier first and pass its address.",
+  }),
+  ZkCommitmentAlreadySet: ([id]) => ({
+    message: `Model ${id} already has its ZK commitment; it is set once.`,
+    fix: "register a new model version (previousVersion) for a new circuit or key.",
+  }),
+  InvalidZkCommitment: () => ({
+    message: "A ZK commitment needs a circuit hash and a verifying-key hash.",
+  }),
+  // WorkerRegistry
+  AlreadyRegistered: ([worker]) => ({
+    message: `Worker ${worker} is already registered.`,
+    fix: "use addStake or changeEnvironment instead.",
+  }),
+  NotRegistered: ([worker]) => ({
+    message: `${worker} is not a registered worker.`,
+    fix: "register it with stake on an approved environment (the worker does so with --register-stake-eth).",
+  }),
+  EnvironmentNotApproved: ([id]) => ({
+    message: `Environment ${id} is not approved.`,
+    fix: "an environment admin must approve it (WorkerRegistry.approveEnvironment), or run an approved worker build.",
+  }),
+  EnvironmentAlreadyApproved: ([id]) => ({ message: `Environment ${id} is already approved.` }),
+  StakeBelowMinimum: ([stake, minimum]) => ({
+    message: `Stake ${eth(stake)} is below the minimum ${eth(minimum)}.`,
+    fix: "add stake.",
+  }),
+  AmountZero: () => ({ message: "The amount is zero.", fix: "send a positive amount." }),
+  AmountExceedsStake: ([amount, stake]) => ({
+    message: `${eth(amount)} exceeds the stake of ${eth(stake)}.`,
+  }),
+  UnbondingNotFinished: ([at]) => ({
+    message: `Unbonded stake can be withdrawn only from ${time(at)}.`,
+    fix: "wait until then.",
+  }),
+  EnvironmentMismatch: ([worker, declared, signed]) => ({
+    message: `Worker ${worker} declared environment ${declared} but signed for ${signed}.`,
+    fix: "the worker must run the build it registered, or changeEnvironment to the one it runs.",
+  }),
+  // InferenceHub
+  ProofModeNotAllowed: ([id, m]) => ({
+    message: `Model ${id} does not allow ${mode(m)} requests.`,
+    fix: "use a proof mode the model allows (`verity model show` lists them).",
+  }),
+  ProofModeUnavailable: ([m]) => ({
+    message: `${mode(m)} mode has no proof verifier on this hub yet.`,
+    fix: "use ATTESTED, or ask the hub admin to set a verifier for this mode.",
+  }),
+  InputLengthMismatch: ([id, length, expected]) => ({
+    message: `The input is ${length} bytes; model ${id} takes exactly ${expected} (one tensor of its input shape).`,
+    fix: "encode one tensor of the model's input shape (encodeInput / `verity infer --input`).",
+  }),
+  InsufficientPayment: ([paid, required]) => ({
+    message: `Paid ${eth(paid)}, but the request costs at least ${eth(required)}.`,
+    fix: "pay at least quote(modelId, callbackGasLimit); requestInference does so by default.",
+  }),
+  InvalidDeadline: ([deadline, earliest, latest]) => ({
+    message: `Deadline ${time(deadline)} is outside ${time(earliest)} .. ${time(latest)}.`,
+    fix: "choose a deadline after the grace period and within the hub's maxDeadlineSeconds.",
+  }),
+  CallbackGasLimitWithoutTarget: () => ({
+    message: "A callback gas limit was given without a callback contract.",
+    fix: "pass a callback address, or a zero callback gas limit.",
+  }),
+  RequestMismatch: ([id]) => ({
+    message: `The request data given for ${id} differs from what the hub committed to.`,
+    fix: "re-read the request from its InferenceRequested event (getResult does).",
+  }),
+  RequestNotPending: ([id, s]) => ({
+    message: `Request ${id} is ${status(s)}, not Pending.`,
+    fix: "nothing to do: it was answered, failed or refunded already.",
+  }),
+  RequestNotSubmitted: ([id, s]) => ({ message: `Request ${id} is ${status(s)}, not Submitted.` }),
+  RequestNotChallenged: ([id, s]) => ({
+    message: `Request ${id} is ${status(s)}, not Challenged.`,
+  }),
+  RequestExpired: ([id, deadline]) => ({
+    message: `Request ${id} expired at ${time(deadline)}.`,
+    fix: "refund it (anyone may) and request again.",
+  }),
+  RequestNotExpired: ([id, deadline]) => ({
+    message: `Request ${id} cannot be refunded before its deadline, ${time(deadline)}.`,
+    fix: "wait for the deadline, or for a worker's answer.",
+  }),
+  NotAssignee: ([id, signer, assignee]) => ({
+    message: `Request ${id} is assigned to ${assignee} for now; ${signer} may not answer yet.`,
+    fix: "wait for the assignment grace period to end.",
+  }),
+  ChallengeWindowOpen: ([id, at]) => ({
+    message: `Request ${id}'s challenge window is open until ${time(at)}.`,
+    fix: "finalize after it closes (the worker does so on its own).",
+  }),
+  ChallengeWindowClosed: ([id, at]) => ({
+    message: `Request ${id}'s challenge window closed at ${time(at)}.`,
+  }),
+  InsufficientBond: ([bond, required]) => ({
+    message: `A challenge needs a bond of ${eth(required)}; ${eth(bond)} was sent.`,
+  }),
+  ChallengeSameOutput: ([id]) => ({
+    message: `The challenge on ${id} claims the output already submitted.`,
+  }),
+  DisputeNotExpired: ([id, at]) => ({
+    message: `The dispute on ${id} can expire only after ${time(at)}.`,
+  }),
+  NoFailureReason: () => ({ message: "A failure report needs a reason other than None." }),
+  OutputMismatch: ([id]) => ({
+    message: `The output given for ${id} does not hash to the submitted output hash.`,
+  }),
+  NothingToWithdraw: () => ({ message: "There is nothing to withdraw." }),
+  TransferFailed: (args) => ({
+    message:
+      args.length > 0
+        ? `Sending ${eth(args[1])} to ${args[0]} failed.`
+        : "Sending ETH to the caller failed.",
+    fix: "withdraw to an address that accepts ETH.",
+  }),
+  InvalidConfig: () => ({ message: "The hub configuration is invalid." }),
+  InvalidAddress: () => ({ message: "An address argument is zero or otherwise invalid." }),
+  UnexpectedSender: ([sender]) => ({ message: `${sender} may not send ETH to the hub directly.` }),
+  EnforcedPause: () => ({
+    message: "The hub is paused: new requests, submissions and challenges are stopped.",
+    fix: "wait for it to be unpaused; withdrawals, finalize and refunds still work.",
+  }),
+  ExpectedPause: () => ({ message: "The hub is not paused." }),
+  InsufficientGasForCallback: ([left, limit]) => ({
+    message: `The transaction left ${left} gas for a callback that must get ${limit}.`,
+    fix: "send the transaction with a higher gas limit.",
+  }),
+  AccessControlUnauthorizedAccount: ([account, role]) => ({
+    message: `${account} lacks role ${role} for this call.`,
+    fix: "send it from an account that holds the role.",
+  }),
+  ECDSAInvalidSignature: () => ({ message: "The signature is invalid." }),
+  ECDSAInvalidSignatureLength: ([length]) => ({
+    message: `The signature is ${length} bytes, not 65.`,
+  }),
+  ECDSAInvalidSignatureS: () => ({ message: "The signature has a high s value (malleable)." }),
+  MalformedTensor: () => ({
+    message: "A tensor is not in the canonical encoding.",
+    fix: "encode it with encodeTensor (see docs/tensors.md).",
+  }),
+  // CreditLine example
+  ApplicationPending: ([id]) => ({
+    message: `This borrower's application ${id} is still being decided.`,
+    fix: "wait for its result (or its refund after the deadline).",
+  }),
+  NothingToClaim: () => ({ message: "There is no refund to claim." }),
+};
+
+/** The custom error, `Error(string)` or `Panic` that revert data encodes, or null. */
+export function decodeRevertData(
+  data: string,
+): { errorName: string; args: Result; signature: string } | null {
+  if (!isHexString(data) || data.length < 10) return null;
+  try {
+    const parsed = errorInterface.parseError(data);
+    if (parsed) {
+      return { errorName: parsed.name, args: parsed.args, signature: formatCall(parsed) };
+    }
+  } catch {
+    // not one of ours: fall through to the built-ins
+  }
+  try {
+    const builtin = Interface.from(["error Error(string)", "error Panic(uint256)"]).parseError(
+      data,
+    );
+    if (builtin) {
+      return { errorName: builtin.name, args: builtin.args, signature: formatCall(builtin) };
+    }
+  } catch {
+    // undecodable
+  }
+  return null;
+}
+
+function formatCall(parsed: { name: string; args: Result }): string {
+  return `${parsed.name}(${Array.from(parsed.args, (arg) => String(arg)).join(", ")})`;
+}
+
+/** Finds revert data anywhere in an ethers error (or its causes). */
+function findRevertData(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0) {
+    const current = queue.shift();
+    if (current === null || typeof current !== "object" || seen.has(current)) continue;
+    seen.add(current);
+    const candidate = current as Record<string, unknown>;
+    if (
+      typeof candidate.data === "string" &&
+      isHexString(candidate.data) &&
+      candidate.data.length >= 10
+    ) {
+      return candidate.data;
+    }
+    queue.push(candidate.error, candidate.info, candidate.cause, candidate.data);
+  }
+  return undefined;
+}
+
+/**
+ * Explains revert data: what the decoded custom error means and what to do. Unknown errors are
+ * named with their arguments and pointed at the contracts' NatSpec.
+ *
+ * @example
+ * const { message, fix } = explainRevert("0x...");
+ */
+export function explainRevert(data: string): Explanation & { signature: string } {
+  const decoded = decodeRevertData(data);
+  if (decoded === null) {
+    return {
+      signature: data,
+      message: `The transaction reverted with data Verity does not know (${data.slice(0, 10)}).`,
+      fix: "check that the addresses point at Verity contracts of this version.",
+    };
+  }
+  if (decoded.errorName === "Error") {
+    return { signature: decoded.signature, message: `Reverted: ${String(decoded.args[0])}` };
+  }
+  if (decoded.errorName === "Panic") {
+    return {
+      signature: decoded.signature,
+      message: `A contract panicked (code ${String(decoded.args[0])}).`,
+    };
+  }
+  const explain = EXPLANATIONS[decoded.errorName];
+  return {
+    signature: decoded.signature,
+    ...(explain
+      ? explain(decoded.args)
+      : {
+          message: `The contract reverted with ${decoded.signature}.`,
+          fix: "see the error's NatSpec in contracts/interfaces/.",
+        }),
+  };
+}
+
+/** What a failure reason means, for receipts and the CLI. */
+export function describeFailureReason(reason: number): string {
+  switch (reason) {
+    case FailureReason.InputShapeMismatch:
+      return "the input tensor's shape is not the model's input shape";
+    case FailureReason.InputUndecodable:
+      return "the input bytes are not a canonical tensor";
+    case FailureReason.InputOutOfRange:
+      return "the input values are outside what the model accepts";
+    default:
+      return "no result before the deadline (refunded)";
+  }
+}
+
+export interface ToVerityErrorContext {
+  /** What was being done, for the message: "requestInference". */
+  action: string;
+  /** The RPC URL, to name it when the node is unreachable. */
+  rpcUrl?: string;
+  /** The sending account, to name it when funds are short. */
+  account?: string;
+}
+
+/**
+ * Turns anything thrown by ethers, fetch or the contracts into a `BaseError` that says what went
+ * wrong and what to do. A `BaseError` passes through unchanged.
+ *
+ * @example
+ * try { await tx.wait(); } catch (error) { throw toVerityError(error, { action: "registerModel" }); }
+ */
+export function toVerityError(error: unknown, context: ToVerityErrorContext): BaseError {
+  if (error instanceof BaseError) return error;
+  const data = findRevertData(error);
+  if (data !== undefined) {
+    const decoded = decodeRevertData(data);
+    const explanation = explainRevert(data);
+    return new ContractRevertError(
+      {
+        errorName: decoded?.errorName ?? "unknown",
+        args: decoded ? Array.from(decoded.args) : [],
+        data,
+        signature: explanation.signature,
+      },
+      explanation,
+      error,
+    );
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  const text = error instanceof Error ? error.message : String(error);
+  if (
+    code === "ECONNREFUSED" ||
+    code === "ENOTFOUND" ||
+    code === "ECONNRESET" ||
+    code === "EHOSTUNREACH" ||
+    /ECONNREFUSED|fetch failed|failed to detect network|socket hang up/.test(text)
+  ) {
+    return new RpcUnreachableError(context.rpcUrl ?? "the RPC URL", error);
+  }
+  if (code === "INSUFFICIENT_FUNDS" || /insufficient funds/i.test(text)) {
+    return new InsufficientFundsError(context.account, error);
+  }
+  return new UnknownError(context.action, error);
+}

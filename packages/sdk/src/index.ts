@@ -1,0 +1,28 @@
+/**
+ * @verity/sdk: a typed client for Verity, shaped like viem: small functions that take a client
+ * first, `XParameters` / `XReturnType` types, and a `BaseError` family that says what went wrong
+ * and what to do.
+ *
+ * - `createVerityClient`: connect (and check the chain and the contracts);
+ * - models: `registerModel`, `getModel`, `listModels`;
+ * - requests: `quote`, `requestInference`, `waitForResult`, `getResult`;
+ * - independent verification: `verifyResult` (re-executes the model, checks the proof off-chain),
+ *   `createModelRunner`;
+ * - tensors: the canonical codec (`encodeTensor`, `decodeTensor`) and real ↔ fixed point
+ *   (`encodeInput`, `decodeOutput`, `toFixedPoint`, `fromFixedPoint`).
+ *
+ * @example
+ * import { createVerityClient, requestInference, waitForResult, verifyResult } from "@verity/sdk";
+ * const client = await createVerityClient({ privateKey: process.env.VERITY_PRIVATE_KEY });
+ * const { requestId } = await requestInference(client, { modelId, input: features });
+ * const result = await waitForResult(client, { requestId });
+ * const receipt = await verifyResult(client, { requestId });
+ */
+export * from "./client.js";
+export * from "./errors.js";
+export * from "./models.js";
+export * from "./requests.js";
+export * from "./tensor.js";
+export * from "./verify.js";
+export { ProofMode, RequestStatus, FailureReason, CallbackResult } from "@verity/contracts";
+export type { Request, Submission } from "@verity/contracts";
