@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ACCOUNTS, devAccount, type Devnet } from "./devnet.js";
+import { freePort } from "./node.js";
 
 const WORKER_BIN = fileURLToPath(new URL("../../worker/bin/verity-worker.js", import.meta.url));
 
@@ -20,7 +21,7 @@ export interface WorkerProcess {
     match: (line: Record<string, unknown>) => boolean,
     timeoutMs?: number,
   ): Promise<Record<string, unknown>>;
-  /** Base URL of /healthz and /metrics, once the worker has logged it. */
+  /** Base URL of /healthz and /metrics, once the worker serves them (after its preflight). */
   httpUrl(): Promise<string>;
   /** Sends a signal (SIGTERM by default) and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -51,7 +52,7 @@ export async function spawnWorker(
     hubAddress: await devnet.hub.getAddress(),
     dataDir,
     registerStakeEth: 1,
-    httpPort: 0,
+    httpPort: await freePort(),
     pollIntervalMs: 50,
     ...options.settings,
   };
@@ -115,7 +116,20 @@ export async function spawnWorker(
     logs,
     stderr: () => stderr,
     waitForLog,
-    httpUrl: async () => String((await waitForLog((line) => typeof line.url === "string")).url),
+    httpUrl: async () => {
+      // Answers once the worker is through preflight and serving; fails if it exits first.
+      const url = `http://127.0.0.1:${settings.httpPort}`;
+      for (;;) {
+        if (child.exitCode !== null)
+          throw new Error(`worker exited with ${child.exitCode}; stderr:\n${stderr}`);
+        const up = await fetch(`${url}/healthz`).then(
+          () => true,
+          () => false,
+        );
+        if (up) return url;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     stop: async (signal = "SIGTERM") => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
