@@ -15,18 +15,9 @@ export const workerRegistryInterface = WorkerRegistry__factory.createInterface()
 export const modelRegistryInterface = ModelRegistry__factory.createInterface();
 
 const abi = AbiCoder.defaultAbiCoder();
-const REQUEST_TUPLE =
-  "tuple(uint256 id,address requester,address callback,address modelOwner,address assignee," +
-  "bytes32 modelId,bytes32 inputHash,uint96 modelFeeWei,uint96 workerRewardWei,uint96 callbackFeeWei," +
-  "uint64 assignedUntil,uint64 deadline,uint32 callbackGasLimit,uint32 challengeWindowSeconds,uint8 proofMode)";
 const SUBMISSION_TUPLE =
   "tuple(address worker,bytes32 outputHash,bytes32 environmentId,uint64 finalizableAt)";
 const STATUS_MASK = 0xffn;
-
-/** keccak256(abi.encode(request)), as `InferenceHub.hashRequest`. */
-export function hashRequest(request: Request): string {
-  return keccak256(abi.encode([REQUEST_TUPLE], [request]));
-}
 
 /** The hub's commitment to a submitted result, as it stores it (status byte set to Submitted). */
 export function submittedCommitment(requestHash: string, submission: Submission): string {

@@ -1,6 +1,6 @@
-import { toRequest, type Request } from "@verity/contracts";
+import type { Request } from "@verity/contracts";
 import type { Logger } from "pino";
-import { hubInterface } from "./chain.js";
+import { TOPICS, decodeRequested, type RawLog } from "./abi.js";
 import type { Checkpoint, Journal } from "./journal.js";
 import type { RpcClient } from "./rpc.js";
 
@@ -46,16 +46,8 @@ interface RawBlock {
   baseFeePerGas?: string;
 }
 
-interface RawLog {
-  topics: string[];
-  data: string;
-  blockNumber: string;
-  removed?: boolean;
-}
-
 /** How far back to rescan when the chain reorganises under the checkpoint. */
 export const REORG_REWIND_BLOCKS = 64;
-const REQUESTED_TOPIC = hubInterface.getEvent("InferenceRequested").topicHash;
 
 /**
  * Turns the chain into a stream of `InferenceRequested` events, at most once per block range: it
@@ -103,7 +95,7 @@ export class Watcher {
       this.rpc.request<RawLog[]>("eth_getLogs", [
         {
           address: this.options.hub,
-          topics: [REQUESTED_TOPIC],
+          topics: [TOPICS.InferenceRequested],
           fromBlock: hex(from),
           toBlock: hex(to),
         },
@@ -137,14 +129,7 @@ export class Watcher {
 }
 
 function parseRequested(log: RawLog): RequestEvent {
-  const event = hubInterface.parseLog({ topics: log.topics, data: log.data });
-  if (event === null)
-    throw new Error(`undecodable InferenceRequested log in block ${log.blockNumber}`);
-  return {
-    request: toRequest(event.args.request),
-    input: event.args.input as string,
-    blockNumber: Number(log.blockNumber),
-  };
+  return { ...decodeRequested(log), blockNumber: Number(log.blockNumber) };
 }
 
 function toHead(block: RawBlock): Head {

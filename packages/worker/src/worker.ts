@@ -14,7 +14,6 @@ import {
   ChainReader,
   decodeRevert,
   describeError,
-  hashRequest,
   hubInterface,
   pendingCommitment,
   statusOf,
@@ -22,6 +21,13 @@ import {
 } from "./chain.js";
 import type { WorkerConfig } from "./config.js";
 import { startHttpServer, type Health } from "./http.js";
+import {
+  decodeHubEvent,
+  encodeSubmitResult,
+  encodeSubmitResults,
+  hashRequest,
+  type ResultItem,
+} from "./abi.js";
 import {
   InferenceHostError,
   ModelFetchError,
@@ -469,22 +475,8 @@ class Worker {
   }
 
   private async submitResults(batch: JournalEntry[]): Promise<void> {
-    const data =
-      batch.length === 1
-        ? hubInterface.encodeFunctionData("submitResult", [
-            batch[0].request,
-            batch[0].output!,
-            this.environment.id,
-            batch[0].signature!,
-          ])
-        : hubInterface.encodeFunctionData("submitResults", [
-            batch.map((e) => ({
-              request: e.request,
-              output: e.output!,
-              environmentId: this.environment.id,
-              signature: e.signature!,
-            })),
-          ]);
+    const items = batch.map((e) => this.resultItem(e));
+    const data = items.length === 1 ? encodeSubmitResult(items[0]) : encodeSubmitResults(items);
     let gasLimit: bigint;
     try {
       gasLimit = await this.tx.estimateGas(this.reader.hub, data);
@@ -492,19 +484,21 @@ class Worker {
       if (decodeRevert(error) === undefined) throw error;
       if (batch.length === 1) return this.onRejected(batch[0], error);
       // One bad result sinks the batch: find it, send the others.
-      const good = await this.isolate(batch, (e) =>
-        hubInterface.encodeFunctionData("submitResult", [
-          e.request,
-          e.output!,
-          this.environment.id,
-          e.signature!,
-        ]),
-      );
+      const good = await this.isolate(batch, (e) => encodeSubmitResult(this.resultItem(e)));
       if (good.length > 0) await this.submitResults(good);
       return;
     }
     this.metrics.batchSize.observe(batch.length);
     await this.send("submit", data, gasLimit, batch, "sent");
+  }
+
+  private resultItem(entry: JournalEntry): ResultItem {
+    return {
+      request: entry.request,
+      output: entry.output!,
+      environmentId: this.environment.id,
+      signature: entry.signature!,
+    };
   }
 
   private async sendOne(entry: JournalEntry, kind: SentTx["kind"], stage: Stage): Promise<void> {
@@ -661,31 +655,32 @@ class Worker {
   }
 
   private applyReceipt(receipt: RawReceipt): void {
+    const hub = this.reader.hub.toLowerCase();
+    const me = this.wallet.address.toLowerCase();
     for (const log of receipt.logs) {
-      if (!same(log.address, this.reader.hub)) continue;
-      const event = hubInterface.parseLog(log);
+      if (log.address.toLowerCase() !== hub) continue;
+      const event = decodeHubEvent(log);
       if (!event) continue;
-      const entry = this.active.get(String(event.args.requestId));
+      const entry = this.active.get(String(event.requestId));
       if (!entry) continue;
-      const ours = (worker: string) => same(worker, this.wallet.address);
       switch (event.name) {
         case "ResultSubmitted":
-          if (ours(event.args.worker)) {
+          if (event.worker === me) {
             this.update({
               ...entry,
               stage: "submitted",
               txHash: undefined,
               submission: {
-                worker: event.args.worker,
-                outputHash: event.args.outputHash,
-                environmentId: event.args.environmentId,
-                finalizableAt: event.args.finalizableAt,
+                worker: this.wallet.address,
+                outputHash: event.outputHash,
+                environmentId: event.environmentId,
+                finalizableAt: event.finalizableAt,
               },
             });
           }
           break;
         case "RequestSettled":
-          if (ours(event.args.worker)) {
+          if (event.worker === me) {
             this.metrics.requestsSettled.inc();
             this.metrics.endToEndSeconds.observe((Date.now() - entry.seenAtMs) / 1000);
             this.finish(entry, "settled");
@@ -694,9 +689,7 @@ class Worker {
           }
           break;
         case "RequestFailed":
-          this.metrics.requestsFailed.inc({
-            reason: enumName(FailureReason, Number(event.args.reason)),
-          });
+          this.metrics.requestsFailed.inc({ reason: enumName(FailureReason, event.reason) });
           this.finish(entry, "failed", entry.note);
           break;
         case "RequestRefunded":
@@ -706,11 +699,7 @@ class Worker {
           }
           break;
         case "ResultSkipped":
-          this.finish(
-            entry,
-            "skipped",
-            `already ${enumName(RequestStatus, Number(event.args.status))}`,
-          );
+          this.finish(entry, "skipped", `already ${enumName(RequestStatus, event.status)}`);
           break;
       }
     }
