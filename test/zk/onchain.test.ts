@@ -1,6 +1,15 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { Wallet, ZeroAddress, ZeroHash, getBytes, hexlify, keccak256, parseEther } from "ethers";
+import {
+  Wallet,
+  ZeroAddress,
+  ZeroHash,
+  getBytes,
+  hexlify,
+  keccak256,
+  parseEther,
+  sha256,
+} from "ethers";
 import {
   IZkModelVerifier__factory,
   InferenceHub__factory,
@@ -26,10 +35,25 @@ import {
 import type { ZkModelArtifacts } from "@verity/zk";
 import VerityModule from "../../deploy/modules/Verity.js";
 import { SETUP_TIMEOUT_MS, devArtifacts } from "./support.js";
+import { tinyModelBytes } from "./tinyModel.js";
 
 const { ethers, networkHelpers, ignition } = await network.create();
 const model = sampleModel("credit-risk");
 const ENVIRONMENT_ID = ZeroHash; // not read in ZK mode
+
+/** The protocol through its Ignition module, with a ZkProofVerifier registered for ProofMode.ZK. */
+async function deployZkHub() {
+  const [admin, modelOwner, requester, relayer] = await ethers.getSigners();
+  const verity = await ignition.deploy(VerityModule);
+  const hub = InferenceHub__factory.connect(await verity.inferenceHub.getAddress(), admin);
+  const models = ModelRegistry__factory.connect(await verity.modelRegistry.getAddress(), admin);
+  const zkVerifier = ZkProofVerifier__factory.connect(
+    await deployZkProofVerifier(admin, await models.getAddress()),
+    admin,
+  );
+  await (await hub.setProofVerifier(ProofMode.ZK, await zkVerifier.getAddress())).wait();
+  return { admin, modelOwner, requester, relayer, hub, models, zkVerifier };
+}
 
 describe("ZK mode on-chain (real Groth16 proofs, credit-risk)", function () {
   this.timeout(SETUP_TIMEOUT_MS);
@@ -48,15 +72,7 @@ describe("ZK mode on-chain (real Groth16 proofs, credit-risk)", function () {
   });
 
   async function deployFixture() {
-    const [admin, modelOwner, requester, relayer] = await ethers.getSigners();
-    const verity = await ignition.deploy(VerityModule);
-    const hub = InferenceHub__factory.connect(await verity.inferenceHub.getAddress(), admin);
-    const models = ModelRegistry__factory.connect(await verity.modelRegistry.getAddress(), admin);
-    const zkVerifier = ZkProofVerifier__factory.connect(
-      await deployZkProofVerifier(admin, await models.getAddress()),
-      admin,
-    );
-    await (await hub.setProofVerifier(ProofMode.ZK, await zkVerifier.getAddress())).wait();
+    const { admin, modelOwner, requester, relayer, hub, models, zkVerifier } = await deployZkHub();
     await (
       await models.connect(modelOwner).registerModel(model.modelId, {
         uri: "file://models/credit-risk.onnx",
@@ -140,7 +156,7 @@ describe("ZK mode on-chain (real Groth16 proofs, credit-risk)", function () {
     const f = await networkHelpers.loadFixture(deployFixture);
     const { request, input } = await requestZk(f);
     const { output, proof } = await proveFor(f, request, input);
-    const wrong = getBytes(output);
+    const wrong = Uint8Array.from(output);
     wrong[wrong.length - 1] ^= 1;
     const forged = encodeZkProof({ ...decodeZkProof(proof), output: wrong });
     await expect(f.hub.submitResult(request, wrong, ENVIRONMENT_ID, forged))
@@ -274,5 +290,73 @@ describe("ZK mode on-chain (real Groth16 proofs, credit-risk)", function () {
     expect(hexlify(payload.input)).to.equal(input);
     expect(hexlify(payload.output)).to.equal(hexlify(output));
     expect(payload.worker).to.equal(f.worker);
+  });
+});
+
+describe("ZK mode on-chain, public-signal binding (tiny model)", function () {
+  this.timeout(SETUP_TIMEOUT_MS);
+  const bytes = tinyModelBytes();
+  const modelId = sha256(bytes);
+  let artifacts: ZkModelArtifacts;
+  let prover: ZkProver;
+
+  before(async function () {
+    artifacts = await devArtifacts(bytes, { binding: "public" });
+    prover = new ZkProver();
+  });
+
+  after(async function () {
+    await prover?.close();
+  });
+
+  async function deployTiny() {
+    const { modelOwner, requester, hub, models, zkVerifier } = await deployZkHub();
+    await (
+      await models.connect(modelOwner).registerModel(modelId, {
+        uri: "file://models/tiny.onnx",
+        inputShape: [1, 2],
+        outputShape: [1, 1],
+        decimals: 6,
+        feeWei: 0n,
+        proofModes: proofModesMask(ProofMode.ZK),
+        previousVersion: ZeroHash,
+      })
+    ).wait();
+    await deployZkModel(modelOwner, await models.getAddress(), artifacts);
+    return { hub, zkVerifier, requester, chainId: (await ethers.provider.getNetwork()).chainId };
+  }
+
+  it("settles with inputs and outputs as public signals, and rejects a wrong output", async function () {
+    const { hub, zkVerifier, requester, chainId } = await networkHelpers.loadFixture(deployTiny);
+    expect(artifacts.publicSignals).to.equal(3);
+    const input = encodeTensor([1, 2], [1_250_000, -730_000]);
+    const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
+    const tx = await hub
+      .connect(requester)
+      .requestInference(modelId, input, ProofMode.ZK, ZeroAddress, ZeroAddress, 0, deadline, {
+        value: await hub.quote(modelId, 0),
+      });
+    const { request } = parseRequestedEvent((await tx.wait())!, hub);
+    const worker = Wallet.createRandom().address;
+    const { output, proof } = await prover.prove(artifacts, {
+      request,
+      input: getBytes(input),
+      worker,
+      chainId,
+      hub: await hub.getAddress(),
+    });
+    expect(decodeZkProof(proof).commitment).to.equal(0n);
+    const wrong = Uint8Array.from(output);
+    wrong[wrong.length - 1] ^= 1;
+    const forged = encodeZkProof({ ...decodeZkProof(proof), output: wrong });
+    await expect(hub.submitResult(request, wrong, ENVIRONMENT_ID, forged))
+      .to.be.revertedWithCustomError(zkVerifier, "ZkProofInvalid")
+      .withArgs(request.id);
+    const receipt = (await (
+      await hub.submitResult(request, output, ENVIRONMENT_ID, proof)
+    ).wait())!;
+    expect(await hub.requestStatus(request.id)).to.equal(RequestStatus.Settled);
+    expect(await hub.balanceOf(worker)).to.equal(request.workerRewardWei);
+    console.log(`      settle gas (tiny, public binding): ${receipt.gasUsed}`);
   });
 });

@@ -1,3 +1,4 @@
+import { expect } from "chai";
 import { fileURLToPath } from "node:url";
 import { buildZkArtifacts } from "@verity/zk";
 import type { BuildZkArtifactsOptions, ZkModelArtifacts } from "@verity/zk";
@@ -29,4 +30,20 @@ export function devArtifacts(
     built.set(key, artifacts);
   }
   return artifacts;
+}
+
+/** Awaits `promise`, expecting it to reject with an instance of `type` whose message matches. */
+export async function expectRejection(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => Error,
+  message: RegExp,
+): Promise<void> {
+  let error: unknown;
+  try {
+    await promise;
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error, "expected a rejection").to.be.instanceOf(type);
+  expect((error as Error).message).to.match(message);
 }

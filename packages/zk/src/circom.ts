@@ -105,3 +105,19 @@ export async function compileCircom(sourcePath: string, outDir: string): Promise
   // eslint-disable-next-line no-control-regex
   return output.replace(/\u001b\[[0-9;]*m/g, "");
 }
+
+/**
+ * The full witness of a compiled circuit for `input` (signal name → value or array), computed by
+ * snarkjs from the circuit's witness generator. Index 0 is the constant 1; the public signals follow.
+ *
+ * @throws Error when the input violates a constraint (circom's assertions).
+ */
+export async function calculateWitness(
+  wasmPath: string,
+  input: Record<string, unknown>,
+): Promise<bigint[]> {
+  const { wtns } = await import("snarkjs");
+  const witness: { type: "mem"; data?: Uint8Array } = { type: "mem" };
+  await wtns.calculate(input, wasmPath, witness);
+  return wtns.exportJson(witness);
+}

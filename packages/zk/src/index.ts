@@ -17,14 +17,14 @@
  */
 export * from "./binding.js";
 export * from "./circuit.js";
-export { CircomError, TOOLCHAIN } from "./circom.js";
+export { CircomError, TOOLCHAIN, calculateWitness, compileCircom } from "./circom.js";
 export * from "./deploy.js";
 export * from "./errors.js";
 export * from "./executor.js";
 export { SNARK_FIELD, fromField, toField } from "./field.js";
 export * from "./program.js";
 export * from "./prover.js";
-export { PtauError, readPtauHeader } from "./ptau.js";
+export { PtauError, preparePtau, readPtauHeader, userPtau, writeInsecurePtau } from "./ptau.js";
 export type { PtauFile } from "./ptau.js";
 export * from "./setup.js";
 export { encodeVerifyingKey, verifierContractName, verifyingKeyHash } from "./solidity.js";

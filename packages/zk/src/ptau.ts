@@ -345,3 +345,12 @@ async function cachedDevPtaus(dir: string): Promise<PtauFile[]> {
   }
   return found.sort((a, b) => a.power - b.power);
 }
+
+/**
+ * Prepares a powers-of-tau file for phase 2 with snarkjs (`powersoftau prepare phase2`): for a
+ * ceremony file published before preparation. Slow at large powers (about an hour at 2^16 on 2
+ * cores); ceremonies usually publish prepared `*_final_*.ptau` files.
+ */
+export async function preparePtau(input: string, output: string): Promise<void> {
+  await snarkjs.powersOfTau.preparePhase2(input, output);
+}
