@@ -1,0 +1,328 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import {
+  ChainMismatchError,
+  ContractNotDeployedError,
+  ContractRevertError,
+  DEFAULT_RPC_URL,
+  DeploymentNotFoundError,
+  InsufficientFundsError,
+  InvalidInputError,
+  ModelFileError,
+  ModelNotFoundError,
+  RequestNotFoundError,
+  ResultNotAvailableError,
+  RpcUnreachableError,
+  SignerRequiredError,
+  TensorValueError,
+  WaitTimeoutError,
+} from "@verity/sdk";
+import {
+  infer,
+  modelList,
+  modelRegister,
+  modelShow,
+  result,
+  verify,
+  type CommandContext,
+} from "./commands.js";
+import { EXIT, UsageError, createOutput, type ExitCode, type Output } from "./output.js";
+
+export const USAGE = `verity: verifiable AI inference on EVM chains, from the command line.
+
+usage: verity [global options] <command> [options]
+
+commands:
+  model register <file.onnx>   register an ONNX model (id = SHA-256 of the file, shapes read from it)
+      [--uri <uri>] [--decimals 6] [--fee-eth 0] [--modes ATTESTED[,ZK]] [--previous-version <id>]
+  model list                   every model registered on the hub
+  model show <model>           one model: owner, uri, shapes, decimals, fee, modes, status
+  infer <model> --input <json|file>
+                               request an inference and pay for it; <model> is a model id, a
+                               sample name (credit-risk, mnist-mlp) or an .onnx file; --input is a
+                               JSON array of real values, a 0x tensor, or a file holding either
+      [--mode ATTESTED] [--wait] [--timeout 60] [--assignee auto|none|<address>]
+      [--deadline-seconds <s>]
+  result <requestId> [--wait] [--timeout 60]
+                               a request's status, output, worker and settlement
+  verify <requestId>           re-run the model locally and check the result and its proof
+                               off-chain: exit 0 when it matches, 7 when it does not
+  worker start [worker flags]  run a worker (the verity-worker service; see docs/worker.md)
+  devnet [--port 8545] [--challenge-window-seconds 0]
+                               a local chain with Verity deployed, the sample models registered
+                               and a worker running; Ctrl-C stops everything
+
+global options:
+  --rpc-url <url>    JSON-RPC endpoint (VERITY_RPC_URL; default ${DEFAULT_RPC_URL})
+  --hub <address>    the InferenceHub (VERITY_HUB_ADDRESS; default: the Ignition deployment
+                     recorded for the chain in deploy/deployments/)
+  --chain-id <id>    refuse any other chain (VERITY_CHAIN_ID)
+  --json             print one JSON document (errors too: {"error": {...}}) instead of text
+  -h, --help         this help
+The sending account's key comes from VERITY_PRIVATE_KEY (never a flag).
+
+exit codes:
+  0 done (verify: the result matches)   1 unexpected error   2 bad command line or settings
+  3 the chain cannot be used (no node answers, wrong chain, Verity not deployed there)
+  4 the chain refused or does not know it (contract revert, unknown model or request)
+  5 unusable file or input (bad --input, not an ONNX model)   6 a wait timed out
+  7 verify: the result does NOT match
+Every error says what went wrong and what to fix. See docs/getting-started.md.`;
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+const GLOBAL_OPTIONS = {
+  "rpc-url": { type: "string" },
+  hub: { type: "string" },
+  "chain-id": { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} satisfies Options;
+
+const COMMAND_OPTIONS: Record<string, Options> = {
+  "model register": {
+    uri: { type: "string" },
+    decimals: { type: "string" },
+    "fee-eth": { type: "string" },
+    modes: { type: "string" },
+    "previous-version": { type: "string" },
+  },
+  "model list": {},
+  "model show": {},
+  infer: {
+    input: { type: "string" },
+    mode: { type: "string" },
+    wait: { type: "boolean" },
+    timeout: { type: "string" },
+    assignee: { type: "string" },
+    "deadline-seconds": { type: "string" },
+  },
+  result: { wait: { type: "boolean" }, timeout: { type: "string" } },
+  verify: {},
+  devnet: { port: { type: "string" }, "challenge-window-seconds": { type: "string" } },
+};
+
+/** Commands that take a subcommand. */
+const GROUPS = new Set(["model", "worker"]);
+
+/**
+ * Runs the `verity` command line and returns its exit code (see `EXIT` and `USAGE`).
+ *
+ * @example
+ * process.exit(await main(["infer", "credit-risk", "--input", "[0.1, ...]", "--wait"]));
+ */
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  const out = createOutput(json);
+  try {
+    return await run(argv, out);
+  } catch (error) {
+    out.error(error);
+    return exitCodeOf(error);
+  }
+}
+
+async function run(argv: string[], out: Output): Promise<ExitCode> {
+  const { command, rest } = splitCommand(argv);
+  if (command === "worker start") return workerStart(rest);
+  if (command === "" || command === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return command === "" && !argv.includes("--help") && !argv.includes("-h")
+      ? EXIT.usage
+      : EXIT.ok;
+  }
+  const commandOptions = COMMAND_OPTIONS[command];
+  if (commandOptions === undefined) {
+    throw new UsageError(`unknown command "${command}"`);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...GLOBAL_OPTIONS, ...commandOptions },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${command}: ${(error as Error).message}`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  const string = (name: string) => values[name] as string | undefined;
+  const positional = (what: string) => {
+    const value = parsed.positionals[0];
+    if (value === undefined) throw new UsageError(`${command}: missing ${what}`);
+    if (parsed.positionals.length > 1) {
+      throw new UsageError(`${command}: unexpected argument "${parsed.positionals[1]}"`);
+    }
+    return value;
+  };
+  const context: CommandContext = {
+    rpcUrl: string("rpc-url") ?? process.env.VERITY_RPC_URL ?? DEFAULT_RPC_URL,
+    hubAddress: string("hub") ?? (process.env.VERITY_HUB_ADDRESS || undefined),
+    chainId: optionalBigInt("--chain-id", string("chain-id") ?? process.env.VERITY_CHAIN_ID),
+    privateKey: process.env.VERITY_PRIVATE_KEY || undefined,
+    out,
+  };
+  switch (command) {
+    case "model register":
+      return modelRegister(context, {
+        file: positional("the ONNX file"),
+        uri: string("uri"),
+        decimals: optionalInteger("--decimals", string("decimals")),
+        feeEth: string("fee-eth"),
+        modes: string("modes"),
+        previousVersion: string("previous-version"),
+      });
+    case "model list":
+      if (parsed.positionals.length > 0) positional("nothing");
+      return modelList(context);
+    case "model show":
+      return modelShow(context, positional("the model (id, sample name or .onnx file)"));
+    case "infer": {
+      const model = positional("the model (id, sample name or .onnx file)");
+      const input = string("input");
+      if (input === undefined) {
+        throw new UsageError(
+          "infer: missing --input",
+          "pass --input '[0.1, -0.5, ...]' (real values), a 0x tensor, or a file holding either.",
+        );
+      }
+      return infer(context, {
+        model,
+        input,
+        mode: string("mode"),
+        wait: values.wait === true,
+        timeoutSeconds: optionalInteger("--timeout", string("timeout")) ?? 60,
+        assignee: string("assignee"),
+        deadlineSeconds: optionalInteger("--deadline-seconds", string("deadline-seconds")),
+      });
+    }
+    case "result":
+      return result(context, {
+        requestId: requestIdOf(positional("the request id")),
+        wait: values.wait === true,
+        timeoutSeconds: optionalInteger("--timeout", string("timeout")) ?? 60,
+      });
+    case "verify":
+      return verify(context, requestIdOf(positional("the request id")));
+    case "devnet": {
+      if (parsed.positionals.length > 0) positional("nothing");
+      const { devnet } = await import("./devnet.js");
+      return devnet(out, {
+        port: optionalInteger("--port", string("port")) ?? 8545,
+        challengeWindowSeconds:
+          optionalInteger("--challenge-window-seconds", string("challenge-window-seconds")) ?? 0,
+      });
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+/**
+ * The command words (`model list`, `infer`) and every other argument. Global options may come
+ * before the command; anything after `worker start` belongs to the worker.
+ */
+function splitCommand(argv: string[]): { command: string; rest: string[] } {
+  const words: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    const wanted = words.length === 0 || (words.length === 1 && GROUPS.has(words[0]));
+    if (wanted && !token.startsWith("-")) {
+      words.push(token);
+      if (words.join(" ") === "worker start") {
+        return { command: "worker start", rest: [...rest, ...argv.slice(i + 1)] };
+      }
+      continue;
+    }
+    rest.push(token);
+    // A global option's value is not a command word.
+    const name = token.replace(/^--/, "").split("=")[0];
+    const option = (GLOBAL_OPTIONS as Options)[name];
+    if (words.length === 0 && option?.type === "string" && !token.includes("=")) {
+      if (i + 1 < argv.length) rest.push(argv[++i]);
+    }
+  }
+  return { command: words.join(" "), rest };
+}
+
+/**
+ * `verity worker start`: the worker service's own command line (`verity-worker`), with the global
+ * `--rpc-url` and `--hub` passed on as its `--rpc-url` and `--hub-address`.
+ */
+async function workerStart(argv: string[]): Promise<ExitCode> {
+  const forwarded: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s);
+    if (flag === "--hub") {
+      forwarded.push("--hub-address", inline ?? argv[++i]);
+    } else if (flag === "--json") {
+      // worker logs are JSON lines already
+    } else {
+      forwarded.push(argv[i]);
+    }
+  }
+  // The worker's main lives beside its package entry (src/index.ts).
+  const cli = new URL("./cli.ts", import.meta.resolve("@verity/worker"));
+  const { main: workerMain } = (await import(cli.href)) as {
+    main(args: string[]): Promise<number>;
+  };
+  return (await workerMain(forwarded)) as ExitCode;
+}
+
+function optionalInteger(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a whole number, got "${value}"`);
+  return Number(value);
+}
+
+function optionalBigInt(flag: string, value: string | undefined): bigint | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a whole number, got "${value}"`);
+  return BigInt(value);
+}
+
+function requestIdOf(value: string): bigint {
+  if (!/^\d+$/.test(value)) {
+    throw new UsageError(
+      `"${value}" is not a request id`,
+      "pass the number `verity infer` printed.",
+    );
+  }
+  return BigInt(value);
+}
+
+/** The exit code for an error (see `EXIT`). */
+export function exitCodeOf(error: unknown): ExitCode {
+  if (error instanceof UsageError || error instanceof SignerRequiredError) return EXIT.usage;
+  if (
+    error instanceof RpcUnreachableError ||
+    error instanceof ChainMismatchError ||
+    error instanceof ContractNotDeployedError ||
+    error instanceof DeploymentNotFoundError
+  ) {
+    return EXIT.network;
+  }
+  if (
+    error instanceof ContractRevertError ||
+    error instanceof ModelNotFoundError ||
+    error instanceof RequestNotFoundError ||
+    error instanceof ResultNotAvailableError ||
+    error instanceof InsufficientFundsError
+  ) {
+    return EXIT.rejected;
+  }
+  if (
+    error instanceof InvalidInputError ||
+    error instanceof ModelFileError ||
+    error instanceof TensorValueError
+  ) {
+    return EXIT.input;
+  }
+  if (error instanceof WaitTimeoutError) return EXIT.timeout;
+  return EXIT.unexpected;
+}
