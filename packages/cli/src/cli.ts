@@ -162,7 +162,7 @@ async function run(argv: string[], out: Output): Promise<ExitCode> {
   const context: CommandContext = {
     rpcUrl: string("rpc-url") ?? process.env.VERITY_RPC_URL ?? DEFAULT_RPC_URL,
     hubAddress: string("hub") ?? (process.env.VERITY_HUB_ADDRESS || undefined),
-    chainId: optionalBigInt("--chain-id", string("chain-id") ?? process.env.VERITY_CHAIN_ID),
+    chainId: chainIdOf(string("chain-id") ?? (process.env.VERITY_CHAIN_ID || undefined)),
     privateKey: process.env.VERITY_PRIVATE_KEY || undefined,
     out,
   };
@@ -280,10 +280,9 @@ function optionalInteger(flag: string, value: string | undefined): number | unde
   return Number(value);
 }
 
-function optionalBigInt(flag: string, value: string | undefined): bigint | undefined {
-  if (value === undefined || value === "") return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a whole number, got "${value}"`);
-  return BigInt(value);
+function chainIdOf(value: string | undefined): bigint | undefined {
+  const chainId = optionalInteger("--chain-id", value);
+  return chainId === undefined ? undefined : BigInt(chainId);
 }
 
 function requestIdOf(value: string): bigint {
