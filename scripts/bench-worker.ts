@@ -35,81 +35,6 @@ const SENDERS = 8;
 const REPORT = new URL("../reports/worker-bench.json", import.meta.url);
 const MODEL = "credit-risk" as const;
 
-const devnet = await startDevnet({ models: [MODEL] });
-const worker = await spawnWorker(devnet, {
-  settings: { pollIntervalMs: 5, logLevel: "warn", maxBatchSize: 64, maxPendingTxs: 4 },
-});
-let exitCode = 0;
-try {
-  await worker.httpUrl();
-  const metricsUrl = `${await worker.httpUrl()}/metrics`;
-  const sender = await Sender.create(devnet);
-  const watcher = new SettlementWatcher(devnet);
-  watcher.start();
-
-  // Warm up: the model download and session creation are not what we measure.
-  await sender.fire(sender.sign(20));
-  await watcher.waitFor(20);
-  watcher.reset();
-
-  const before = await processMetrics(metricsUrl);
-  const burst = sender.sign(REQUESTS);
-  const burstMined = await sender.fire(burst);
-  await watcher.waitFor(REQUESTS);
-  const after = await processMetrics(metricsUrl);
-  const firstMined = Math.min(...burstMined.values());
-  const lastSettled = Math.max(...watcher.settledAt.values());
-  const settledPerSecond = REQUESTS / ((lastSettled - firstMined) / 1000);
-  const workerCpuMsPerRequest = ((after.cpuSeconds - before.cpuSeconds) * 1000) / REQUESTS;
-  const burstLatency = latencies(burstMined, watcher.settledAt);
-  watcher.reset();
-
-  const pacedCount = RATE * PACED_SECONDS;
-  const paced = sender.sign(pacedCount);
-  const pacedMined = new Map<bigint, number>();
-  const batch = Math.max(1, Math.round(RATE / 50)); // a batch every 20 ms
-  for (let i = 0; i < paced.length; i += batch) {
-    const startedAt = Date.now();
-    for (const [id, at] of await sender.fire(paced.slice(i, i + batch))) pacedMined.set(id, at);
-    const wait = (batch / RATE) * 1000 - (Date.now() - startedAt);
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-  await watcher.waitFor(pacedCount);
-  const pacedLatency = latencies(pacedMined, watcher.settledAt);
-  watcher.stop();
-
-  const rawUs = await onnxruntimeMicroseconds();
-  const report = {
-    when: new Date().toISOString(),
-    machine: { cpus: cpus().length, node: process.version },
-    model: MODEL,
-    proofMode: "ATTESTED",
-    challengeWindowSeconds: 0,
-    worker: { pollIntervalMs: 5, maxBatchSize: 64, maxPendingTxs: 4 },
-    burst: { requests: REQUESTS, latencyMs: burstLatency },
-    paced: { requestsPerSecond: RATE, requests: pacedCount, latencyMs: pacedLatency },
-    settledPerSecond: round(settledPerSecond),
-    latencyMs: pacedLatency,
-    workerCpuMsPerRequest: round(workerCpuMsPerRequest, 3),
-    workerCpuMsPerRequestBeyondInference: round(workerCpuMsPerRequest - rawUs / 1000, 3),
-    rssMb: round(after.rssBytes / 2 ** 20),
-    onnxruntimeUsPerInference: round(rawUs, 1),
-    settings: EXECUTION_SETTINGS,
-  };
-  await mkdir(new URL(".", REPORT), { recursive: true });
-  await writeFile(REPORT, JSON.stringify(report, null, 2) + "\n");
-  console.log(JSON.stringify(report, null, 2));
-  console.log(`\nwrote ${REPORT.pathname}`);
-} catch (error) {
-  console.error(error);
-  console.error(worker.stderr());
-  exitCode = 1;
-} finally {
-  await worker.stop();
-  await devnet.stop();
-}
-process.exit(exitCode);
-
 /** Pre-signs requestInference transactions across several accounts and fires them in batches. */
 class Sender {
   private readonly nonces: number[];
@@ -304,3 +229,82 @@ function round(value: number, digits = 1) {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }
+
+async function main(): Promise<number> {
+  const devnet = await startDevnet({ models: [MODEL] });
+  const worker = await spawnWorker(devnet, {
+    settings: { pollIntervalMs: 10, logLevel: "warn", maxBatchSize: 64, maxPendingTxs: 4 },
+  });
+  let exitCode = 0;
+  try {
+    await worker.httpUrl();
+    const metricsUrl = `${await worker.httpUrl()}/metrics`;
+    const sender = await Sender.create(devnet);
+    const watcher = new SettlementWatcher(devnet);
+    watcher.start();
+
+    // Warm up: the model download and session creation are not what we measure.
+    await sender.fire(sender.sign(20));
+    await watcher.waitFor(20);
+    watcher.reset();
+
+    const before = await processMetrics(metricsUrl);
+    const burst = sender.sign(REQUESTS);
+    const burstMined = await sender.fire(burst);
+    await watcher.waitFor(REQUESTS);
+    const after = await processMetrics(metricsUrl);
+    const firstMined = Math.min(...burstMined.values());
+    const lastSettled = Math.max(...watcher.settledAt.values());
+    const settledPerSecond = REQUESTS / ((lastSettled - firstMined) / 1000);
+    const workerCpuMsPerRequest = ((after.cpuSeconds - before.cpuSeconds) * 1000) / REQUESTS;
+    const burstLatency = latencies(burstMined, watcher.settledAt);
+    watcher.reset();
+
+    const pacedCount = RATE * PACED_SECONDS;
+    const paced = sender.sign(pacedCount);
+    const pacedMined = new Map<bigint, number>();
+    const batch = Math.max(1, Math.round(RATE / 50)); // a batch every 20 ms
+    for (let i = 0; i < paced.length; i += batch) {
+      const startedAt = Date.now();
+      for (const [id, at] of await sender.fire(paced.slice(i, i + batch))) pacedMined.set(id, at);
+      const wait = (batch / RATE) * 1000 - (Date.now() - startedAt);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    await watcher.waitFor(pacedCount);
+    const pacedLatency = latencies(pacedMined, watcher.settledAt);
+    watcher.stop();
+
+    const rawUs = await onnxruntimeMicroseconds();
+    const report = {
+      when: new Date().toISOString(),
+      machine: { cpus: cpus().length, node: process.version },
+      model: MODEL,
+      proofMode: "ATTESTED",
+      challengeWindowSeconds: 0,
+      worker: { pollIntervalMs: 10, maxBatchSize: 64, maxPendingTxs: 4 },
+      burst: { requests: REQUESTS, latencyMs: burstLatency },
+      paced: { requestsPerSecond: RATE, requests: pacedCount, latencyMs: pacedLatency },
+      settledPerSecond: round(settledPerSecond),
+      latencyMs: pacedLatency,
+      workerCpuMsPerRequest: round(workerCpuMsPerRequest, 3),
+      workerCpuMsPerRequestBeyondInference: round(workerCpuMsPerRequest - rawUs / 1000, 3),
+      rssMb: round(after.rssBytes / 2 ** 20),
+      onnxruntimeUsPerInference: round(rawUs, 1),
+      settings: EXECUTION_SETTINGS,
+    };
+    await mkdir(new URL(".", REPORT), { recursive: true });
+    await writeFile(REPORT, JSON.stringify(report, null, 2) + "\n");
+    console.log(JSON.stringify(report, null, 2));
+    console.log(`\nwrote ${REPORT.pathname}`);
+  } catch (error) {
+    console.error(error);
+    console.error(worker.stderr());
+    exitCode = 1;
+  } finally {
+    await worker.stop();
+    await devnet.stop();
+  }
+  return exitCode;
+}
+
+process.exit(await main());

@@ -57,6 +57,8 @@ export const REORG_REWIND_BLOCKS = 64;
  * rewinds and rescans, and the caller re-checks what it had.
  */
 export class Watcher {
+  private lastHead = Number.MAX_SAFE_INTEGER;
+
   constructor(
     private readonly rpc: RpcClient,
     private readonly journal: Journal,
@@ -65,9 +67,57 @@ export class Watcher {
   ) {}
 
   async poll(): Promise<Poll> {
+    const checkpoint = this.journal.checkpoint;
+    const nearHead =
+      checkpoint !== undefined &&
+      checkpoint.block >= 0 &&
+      this.lastHead - checkpoint.block < this.options.logChunkBlocks;
+    if (this.options.confirmations === 0 && nearHead) {
+      const poll = await this.pollHead(checkpoint);
+      if (poll) return poll;
+    }
+    return this.pollRange();
+  }
+
+  /**
+   * The common case, following head with no confirmations: head, the checkpoint's block and the
+   * logs since it in one JSON-RPC batch, one round trip. Returns undefined when the checkpoint's
+   * block changed: the full path then handles the reorg.
+   */
+  private async pollHead(checkpoint: Checkpoint): Promise<Poll | undefined> {
+    const [latest, atCheckpoint, logs] = await this.rpc.batch<
+      [RawBlock, RawBlock | null, RawLog[]]
+    >([
+      { method: "eth_getBlockByNumber", params: ["latest", false] },
+      { method: "eth_getBlockByNumber", params: [hex(checkpoint.block), false] },
+      {
+        method: "eth_getLogs",
+        params: [
+          {
+            address: this.options.hub,
+            topics: [TOPICS.InferenceRequested],
+            fromBlock: hex(checkpoint.block + 1),
+            toBlock: "latest",
+          },
+        ],
+      },
+    ]);
+    const head = toHead(latest);
+    this.lastHead = head.number;
+    if (atCheckpoint?.hash !== checkpoint.hash || head.number < checkpoint.block) return undefined;
+    // A block mined between the calls is left for the next poll, which starts after head.
+    const events = logs
+      .filter((log) => !log.removed && Number(log.blockNumber) <= head.number)
+      .map(parseRequested);
+    return { head, events, behind: false, checkpoint: { block: head.number, hash: head.hash } };
+  }
+
+  /** Head first, then the range to scan: needed with confirmations, when behind, and on reorgs. */
+  private async pollRange(): Promise<Poll> {
     const head = toHead(
       await this.rpc.request<RawBlock>("eth_getBlockByNumber", ["latest", false]),
     );
+    this.lastHead = head.number;
     const target = head.number - this.options.confirmations;
     let checkpoint = this.journal.checkpoint ?? (await this.initialCheckpoint(head));
 

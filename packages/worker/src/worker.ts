@@ -41,6 +41,7 @@ import { Journal, TERMINAL_STAGES, type JournalEntry, type SentTx, type Stage } 
 import { createMetrics, type Metrics } from "./metrics.js";
 import { connect, ensureEligible } from "./preflight.js";
 import { RpcClient, sleep } from "./rpc.js";
+import { createDigestSigner, type DigestSigner } from "./signer.js";
 import { TxSender, type RawReceipt } from "./transactions.js";
 import { Watcher, type Head, type RequestEvent } from "./watcher.js";
 
@@ -161,6 +162,7 @@ class Worker {
   private readonly retryAtMs = new Map<string, number>();
   private readonly models = new Map<string, Promise<RegisteredModel>>();
   private readonly digests;
+  private readonly signer: DigestSigner;
   private head: Head | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -187,6 +189,7 @@ class Worker {
   ) {
     this.log = logger.child({ module: "worker" });
     this.digests = hubDigests(chainId, reader.hub);
+    this.signer = createDigestSigner(wallet.privateKey);
     this.watcher = new Watcher(
       rpc,
       journal,
@@ -800,7 +803,7 @@ class Worker {
   }
 
   private sign(digest: string): string {
-    return this.wallet.signingKey.sign(digest).serialized;
+    return this.signer.sign(digest);
   }
 
   /** Chain time now: the head's timestamp plus the time since we read it. */
