@@ -251,6 +251,7 @@ async function main(): Promise<number> {
     const before = await processMetrics(metricsUrl);
     const burst = sender.sign(REQUESTS);
     const burstMined = await sender.fire(burst);
+    const fireMs = Math.max(...burstMined.values()) - Math.min(...burstMined.values());
     await watcher.waitFor(REQUESTS);
     const after = await processMetrics(metricsUrl);
     const firstMined = Math.min(...burstMined.values());
@@ -282,7 +283,7 @@ async function main(): Promise<number> {
       proofMode: "ATTESTED",
       challengeWindowSeconds: 0,
       worker: { pollIntervalMs: 10, maxBatchSize: 64, maxPendingTxs: 4 },
-      burst: { requests: REQUESTS, latencyMs: burstLatency },
+      burst: { requests: REQUESTS, sendMs: fireMs, latencyMs: burstLatency },
       paced: { requestsPerSecond: RATE, requests: pacedCount, latencyMs: pacedLatency },
       settledPerSecond: round(settledPerSecond),
       latencyMs: pacedLatency,

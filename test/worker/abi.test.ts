@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { AbiCoder, Wallet, ZeroAddress, hexlify, keccak256, randomBytes } from "ethers";
-import { InferenceHub__factory, ProofMode, type Request } from "@verity/contracts";
+import type { ProofMode } from "@verity/contracts";
+import { InferenceHub__factory, type Request } from "@verity/contracts";
 import {
   TOPICS,
   decodeHubEvent,

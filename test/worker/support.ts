@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { NonceManager, ZeroAddress, ZeroHash, parseEther, sha256, type Signer } from "ethers";
+import type { AddressInfo, Socket } from "node:net";
+import type { NonceManager } from "ethers";
+import { ZeroAddress, ZeroHash, parseEther, sha256, type Signer } from "ethers";
 import {
   ProofMode,
   RequestStatus,
@@ -156,7 +157,7 @@ export async function registerModel(
 export async function startModelServer(
   routes: Record<string, (respond: (status: number, body?: Uint8Array) => void) => void>,
 ): Promise<{ url: string; server: Server; close(): Promise<void> }> {
-  const open = new Set<import("node:net").Socket>();
+  const open = new Set<Socket>();
   const server = createServer((req, res) => {
     const route = routes[req.url ?? ""];
     if (!route) return void res.writeHead(404).end();

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { NonceManager, getBytes, hexlify, randomBytes } from "ethers";
+import type { NonceManager } from "ethers";
+import { getBytes, hexlify, randomBytes } from "ethers";
 import {
   FailureReason,
   RequestStatus,

@@ -1,6 +1,6 @@
-import { keccak256 } from "ethers";
 import type { Request } from "@verity/contracts";
 import { hubInterface } from "./chain.js";
+import { keccakHex } from "./keccak.js";
 
 /**
  * The ABI encoding and decoding of the few hub calls and events on the worker's hot path, written
@@ -56,7 +56,7 @@ export function encodeRequest(r: Request): string {
 
 /** keccak256(abi.encode(request)), as `InferenceHub.hashRequest`. */
 export function hashRequest(request: Request): string {
-  return keccak256(`0x${encodeRequest(request)}`);
+  return keccakHex(`0x${encodeRequest(request)}`);
 }
 
 /** `bytes` in a tail: its length, then the data right-padded to whole words. */

@@ -4,7 +4,6 @@ import {
   ModelRegistry__factory,
   RequestStatus,
   WorkerRegistry__factory,
-  type Request,
   type Submission,
 } from "@verity/contracts";
 import type { RegisteredModel } from "./inference/index.js";

@@ -1,6 +1,9 @@
-import { keccak256, parseUnits, type Wallet } from "ethers";
+import { parseUnits } from "ethers";
 import type { Logger } from "pino";
 import type { Journal, SentTx } from "./journal.js";
+import { keccakHex } from "./keccak.js";
+import { encodeRlp, quantity, type RlpItem } from "./rlp.js";
+import type { DigestSigner } from "./signer.js";
 import type { Metrics } from "./metrics.js";
 import { RpcError, type RpcClient } from "./rpc.js";
 
@@ -33,7 +36,7 @@ export class TxSender {
 
   constructor(
     private readonly rpc: RpcClient,
-    private readonly wallet: Wallet,
+    private readonly account: { address: string; signer: DigestSigner },
     private readonly journal: Journal,
     private readonly options: TxSenderOptions,
     private readonly metrics: Metrics,
@@ -41,7 +44,7 @@ export class TxSender {
   ) {}
 
   get address(): string {
-    return this.wallet.address;
+    return this.account.address;
   }
 
   /** Transactions sent and not yet seen mined. */
@@ -60,7 +63,7 @@ export class TxSender {
 
   async estimateGas(to: string, data: string, value = 0n): Promise<bigint> {
     const estimate = await this.rpc.request<string>("eth_estimateGas", [
-      { from: this.wallet.address, to, data, value: `0x${value.toString(16)}` },
+      { from: this.account.address, to, data, value: `0x${value.toString(16)}` },
     ]);
     // Headroom for state that moves between simulation and inclusion (a cold slot turned warm).
     return (BigInt(estimate) * 6n) / 5n + 10_000n;
@@ -79,7 +82,7 @@ export class TxSender {
   ): Promise<SentTx> {
     const { maxFeePerGas, maxPriorityFeePerGas } = await this.fees();
     const nonce = this.nonce++;
-    const tx = await this.sign(
+    const tx = this.sign(
       { to, data, gasLimit, nonce, maxFeePerGas, maxPriorityFeePerGas, value },
       kind,
       requestIds,
@@ -226,7 +229,7 @@ export class TxSender {
       value: string;
     } | null>("eth_getTransactionByHash", [tx.hash]);
     if (decoded === null) return; // dropped by the node: recover() re-sends it on the next start
-    const replacement = await this.sign(
+    const replacement = this.sign(
       {
         value: BigInt(decoded.value),
         to: decoded.to,
@@ -248,7 +251,12 @@ export class TxSender {
     await this.broadcast(replacement);
   }
 
-  private async sign(
+  /**
+   * Signs an EIP-1559 transaction and journals it. Written out (RLP on hex, js-sha3, the digest
+   * signer) rather than through ethers' Wallet: a 64-result batch is ~100 KB of calldata, hashed
+   * twice, and ethers' generic path cost several milliseconds per batch.
+   */
+  private sign(
     fields: {
       to: string;
       data: string;
@@ -260,14 +268,25 @@ export class TxSender {
     },
     kind: SentTx["kind"],
     requestIds: string[],
-  ): Promise<SentTx> {
-    const raw = await this.wallet.signTransaction({
-      type: 2,
-      chainId: this.options.chainId,
-      ...fields,
-    });
+  ): SentTx {
+    const body: RlpItem[] = [
+      quantity(this.options.chainId),
+      quantity(fields.nonce),
+      quantity(fields.maxPriorityFeePerGas),
+      quantity(fields.maxFeePerGas),
+      quantity(fields.gasLimit),
+      fields.to.slice(2).toLowerCase(),
+      quantity(fields.value),
+      fields.data.slice(2),
+      [], // access list
+    ];
+    const signature = this.account.signer.sign(keccakHex(`0x02${encodeRlp(body)}`)).slice(2);
+    const r = BigInt(`0x${signature.slice(0, 64)}`);
+    const s = BigInt(`0x${signature.slice(64, 128)}`);
+    const yParity = parseInt(signature.slice(128), 16) - 27;
+    const raw = `0x02${encodeRlp([...body, quantity(yParity), quantity(r), quantity(s)])}`;
     const tx: SentTx = {
-      hash: keccak256(raw),
+      hash: keccakHex(raw),
       nonce: fields.nonce,
       raw,
       requestIds,
@@ -297,7 +316,7 @@ export class TxSender {
 
   private async syncNonce(): Promise<void> {
     const onChain = Number(
-      await this.rpc.request<string>("eth_getTransactionCount", [this.wallet.address, "pending"]),
+      await this.rpc.request<string>("eth_getTransactionCount", [this.account.address, "pending"]),
     );
     const journaled = [...this.journal.sentTxs()].map((tx) => tx.nonce + 1);
     this.nonce = Math.max(onChain, ...journaled);

@@ -8,10 +8,10 @@ import {
   FailureReason,
   type Request,
 } from "@verity/contracts";
-import { Wallet, ZeroAddress, getBytes, hexlify, keccak256 } from "ethers";
+import { Wallet, ZeroAddress, getBytes, hexlify } from "ethers";
 import type { Logger } from "pino";
+import type { ChainReader } from "./chain.js";
 import {
-  ChainReader,
   decodeRevert,
   describeError,
   hubInterface,
@@ -40,6 +40,7 @@ import {
 import { Journal, TERMINAL_STAGES, type JournalEntry, type SentTx, type Stage } from "./journal.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { connect, ensureEligible } from "./preflight.js";
+import { keccakHex } from "./keccak.js";
 import { RpcClient, sleep } from "./rpc.js";
 import { createDigestSigner, type DigestSigner } from "./signer.js";
 import { TxSender, type RawReceipt } from "./transactions.js";
@@ -87,9 +88,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   );
   const chain = await connect(config, rpc);
   const journal = await Journal.open(config.dataDir);
+  const signer = createDigestSigner(config.privateKey);
   const tx = new TxSender(
     rpc,
-    wallet,
+    { address: wallet.address, signer },
     journal,
     {
       chainId: chain.chainId,
@@ -113,20 +115,20 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     timeoutMs: config.inferenceTimeoutMs,
     logger: logger.child({ module: "runner" }),
   });
-  const worker = new Worker(
+  const worker = new Worker({
     config,
     logger,
     metrics,
     rpc,
-    chain.reader,
-    chain.chainId,
-    wallet,
+    reader: chain.reader,
+    chainId: chain.chainId,
+    address: wallet.address,
+    signer,
     environment,
     journal,
     tx,
-    store,
     runner,
-  );
+  });
   await worker.recover();
   const http =
     config.httpPort >= 0
@@ -152,6 +154,22 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   };
 }
 
+/** What a worker is made of; `startWorker` builds them, tests could swap one. */
+interface WorkerParts {
+  config: WorkerConfig;
+  logger: Logger;
+  metrics: Metrics;
+  rpc: RpcClient;
+  reader: ChainReader;
+  chainId: bigint;
+  address: string;
+  signer: DigestSigner;
+  environment: Environment;
+  journal: Journal;
+  tx: TxSender;
+  runner: Runner;
+}
+
 /** Per-request state machine; see `Stage` in journal.ts for the picture. */
 class Worker {
   /** Requests not yet in a terminal stage, by id. */
@@ -162,7 +180,6 @@ class Worker {
   private readonly retryAtMs = new Map<string, number>();
   private readonly models = new Map<string, Promise<RegisteredModel>>();
   private readonly digests;
-  private readonly signer: DigestSigner;
   private head: Head | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -173,34 +190,43 @@ class Worker {
   private readonly watcher: Watcher;
   private readonly log: Logger;
 
-  constructor(
-    private readonly config: WorkerConfig,
-    logger: Logger,
-    private readonly metrics: Metrics,
-    private readonly rpc: RpcClient,
-    private readonly reader: ChainReader,
-    chainId: bigint,
-    private readonly wallet: Wallet,
-    private readonly environment: Environment,
-    private readonly journal: Journal,
-    private readonly tx: TxSender,
-    private readonly store: ModelStore,
-    private readonly runner: Runner,
-  ) {
-    this.log = logger.child({ module: "worker" });
-    this.digests = hubDigests(chainId, reader.hub);
-    this.signer = createDigestSigner(wallet.privateKey);
+  private readonly config: WorkerConfig;
+  private readonly metrics: Metrics;
+  private readonly rpc: RpcClient;
+  private readonly reader: ChainReader;
+  private readonly address: string;
+  private readonly signer: DigestSigner;
+  private readonly environment: Environment;
+  private readonly journal: Journal;
+  private readonly tx: TxSender;
+  private readonly runner: Runner;
+
+  constructor(parts: WorkerParts) {
+    ({
+      config: this.config,
+      metrics: this.metrics,
+      rpc: this.rpc,
+      reader: this.reader,
+      address: this.address,
+      signer: this.signer,
+      environment: this.environment,
+      journal: this.journal,
+      tx: this.tx,
+      runner: this.runner,
+    } = parts);
+    this.log = parts.logger.child({ module: "worker" });
+    this.digests = hubDigests(parts.chainId, this.reader.hub);
     this.watcher = new Watcher(
-      rpc,
-      journal,
+      this.rpc,
+      this.journal,
       {
-        hub: reader.hub,
-        confirmations: config.confirmations,
-        logChunkBlocks: config.logChunkBlocks,
-        startBlock: config.startBlock,
-        backfillBlocks: config.backfillBlocks,
+        hub: this.reader.hub,
+        confirmations: this.config.confirmations,
+        logChunkBlocks: this.config.logChunkBlocks,
+        startBlock: this.config.startBlock,
+        backfillBlocks: this.config.backfillBlocks,
       },
-      logger.child({ module: "watcher" }),
+      parts.logger.child({ module: "watcher" }),
     );
   }
 
@@ -289,7 +315,7 @@ class Worker {
     // Seen before (a rescan, a restart), unless a reorg dropped it and the chain brought it back.
     if (known?.requestHash === requestHash && known.stage !== "dropped") return;
     if (known) this.log.warn({ requestId: id }, "request id now holds another request (reorg)");
-    if (keccak256(input) !== request.inputHash) {
+    if (keccakHex(input) !== request.inputHash) {
       // The hub hashes the input it emits; a mismatch means a broken node or log, not a request.
       this.log.error({ requestId: id }, "event input does not match its inputHash; ignoring it");
       return;
@@ -308,7 +334,7 @@ class Worker {
       this.finish(entry, "skipped", skip);
       return;
     }
-    const mine = request.assignee === ZeroAddress || same(request.assignee, this.wallet.address);
+    const mine = request.assignee === ZeroAddress || same(request.assignee, this.address);
     if (!mine) {
       entry.stage = "waiting";
       entry.notBefore = Number(request.assignedUntil) + 1;
@@ -326,8 +352,7 @@ class Worker {
     if (request.proofMode !== ProofMode.ATTESTED) {
       return `proof mode ${enumName(ProofMode, request.proofMode)} is not served by this worker`;
     }
-    const othersOnly =
-      request.assignee !== ZeroAddress && !same(request.assignee, this.wallet.address);
+    const othersOnly = request.assignee !== ZeroAddress && !same(request.assignee, this.address);
     if (othersOnly && !this.config.takeOverAfterGrace) return "assigned to another worker";
     return undefined;
   }
@@ -382,8 +407,13 @@ class Worker {
       const output = this.config.dishonest
         ? corrupt(model, inference.values)
         : hexlify(inference.output);
-      const digest = this.digests.result({ ...base, outputHash: keccak256(output) });
-      this.update({ ...this.current(entry), stage: "ready", output, signature: this.sign(digest) });
+      const digest = this.digests.result({ ...base, outputHash: keccakHex(output) });
+      this.update({
+        ...this.current(entry),
+        stage: "ready",
+        output,
+        signature: this.signer.sign(digest),
+      });
     } else {
       const digest = this.digests.failure({ ...base, reason: inference.reason });
       this.log.info(
@@ -399,7 +429,7 @@ class Worker {
         stage: "ready",
         failure: inference.reason,
         note: inference.detail,
-        signature: this.sign(digest),
+        signature: this.signer.sign(digest),
       });
     }
   }
@@ -659,7 +689,7 @@ class Worker {
 
   private applyReceipt(receipt: RawReceipt): void {
     const hub = this.reader.hub.toLowerCase();
-    const me = this.wallet.address.toLowerCase();
+    const me = this.address.toLowerCase();
     for (const log of receipt.logs) {
       if (log.address.toLowerCase() !== hub) continue;
       const event = decodeHubEvent(log);
@@ -674,7 +704,7 @@ class Worker {
               stage: "submitted",
               txHash: undefined,
               submission: {
-                worker: this.wallet.address,
+                worker: this.address,
                 outputHash: event.outputHash,
                 environmentId: event.environmentId,
                 finalizableAt: event.finalizableAt,
@@ -802,10 +832,6 @@ class Worker {
     return (this.retryAtMs.get(id) ?? 0) <= Date.now();
   }
 
-  private sign(digest: string): string {
-    return this.signer.sign(digest);
-  }
-
   /** Chain time now: the head's timestamp plus the time since we read it. */
   private chainNow(): number {
     if (!this.head) return Math.floor(Date.now() / 1000);
@@ -815,8 +841,8 @@ class Worker {
   private async updateBalances(): Promise<void> {
     this.lastBalanceMs = Date.now();
     const [balance, credited] = await Promise.all([
-      this.rpc.request<string>("eth_getBalance", [this.wallet.address, "latest"]),
-      this.reader.view<bigint>(this.reader.hub, hubInterface, "balanceOf", [this.wallet.address]),
+      this.rpc.request<string>("eth_getBalance", [this.address, "latest"]),
+      this.reader.view<bigint>(this.reader.hub, hubInterface, "balanceOf", [this.address]),
     ]);
     this.metrics.balanceEth.set(Number(BigInt(balance)) / 1e18);
     this.metrics.earnedEth.set(Number(credited) / 1e18);
