@@ -3,7 +3,6 @@ import {
   hexlify,
   isBytesLike,
   keccak256,
-  zeroPadValue,
   toBeHex,
   type BytesLike,
   type Log,
@@ -324,8 +323,9 @@ export interface WaitForResultParameters {
 }
 
 /**
- * Waits for a request's result: woken by the hub's events about the request, with polling as the
- * fallback, until it has a result (or is final), then returns `getResult`.
+ * Waits for a request's result by polling the hub's `requestStatus` (one `eth_call` per
+ * `pollingIntervalMs`, from any RPC endpoint; no filters or subscriptions to leak), until it has
+ * a result (or is final), then returns `getResult`, which reads the events.
  *
  * @throws WaitTimeoutError naming the status it is stuck in and what to check.
  * @example
@@ -344,54 +344,25 @@ export async function waitForResult(
       ? status >= RequestStatus.Settled
       : status >= RequestStatus.Submitted;
   const until = Date.now() + timeoutMs;
-  // Every hub event about a request has the request id as its first indexed topic.
-  const filter = {
-    address: client.addresses.inferenceHub,
-    topics: [null, zeroPadValue(toBeHex(requestId), 32)],
-  };
-  let wake: (() => void) | undefined;
-  const onLog = () => wake?.();
-  let subscribed = false;
-  try {
-    await client.provider.on(filter, onLog);
-    subscribed = true;
-  } catch {
-    // A provider without subscriptions: polling alone does it.
-  }
   let last: RequestStatus | undefined;
-  try {
-    for (;;) {
-      let status: RequestStatus;
-      try {
-        status = Number(await client.hub.requestStatus(requestId)) as RequestStatus;
-      } catch (error) {
-        throw toVerityError(error, { action: "waitForResult", rpcUrl: client.rpcUrl });
-      }
-      if (status === RequestStatus.None) throw new RequestNotFoundError(requestId);
-      if (status !== last) {
-        last = status;
-        parameters.onStatus?.(enumName(RequestStatus, status) as keyof typeof RequestStatus);
-      }
-      if (done(status)) return await getResult(client, requestId);
-      const remaining = until - Date.now();
-      if (remaining <= 0) throw new WaitTimeoutError(requestId, status, timeoutMs);
-      // Events wake the loop at once; otherwise poll at the slower of the client's interval
-      // and (with a live subscription) a second.
-      const pause = Math.min(
-        remaining,
-        subscribed ? Math.max(1000, client.pollingIntervalMs) : client.pollingIntervalMs,
-      );
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pause);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+  for (;;) {
+    let status: RequestStatus;
+    try {
+      status = Number(await client.hub.requestStatus(requestId)) as RequestStatus;
+    } catch (error) {
+      throw toVerityError(error, { action: "waitForResult", rpcUrl: client.rpcUrl });
     }
-  } finally {
-    if (subscribed) await client.provider.off(filter, onLog);
+    if (status === RequestStatus.None) throw new RequestNotFoundError(requestId);
+    if (status !== last) {
+      last = status;
+      parameters.onStatus?.(enumName(RequestStatus, status) as keyof typeof RequestStatus);
+    }
+    if (done(status)) return getResult(client, requestId);
+    const remaining = until - Date.now();
+    if (remaining <= 0) throw new WaitTimeoutError(requestId, status, timeoutMs);
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(remaining, client.pollingIntervalMs)),
+    );
   }
 }
 

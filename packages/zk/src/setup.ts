@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { decodeOnnx } from "@verity/models";
 import * as snarkjs from "snarkjs";
 import { CIRCOM_FLAGS, TOOLCHAIN, compileCircom } from "./circom.js";
@@ -136,6 +136,7 @@ export async function buildZkArtifacts(
         "powersOfTau28_hez_final_<power>.ptau) or insecureDevSetup: true for development",
     );
   }
+  const cacheDir = resolve(options.cacheDir);
   const modelId = sha256Hex(modelBytes);
   const decimals = options.decimals ?? 6;
   const graph = decodeOnnx(modelBytes);
@@ -152,7 +153,7 @@ export async function buildZkArtifacts(
   );
 
   // 1. Circuit: source, r1cs, witness generator, program.
-  const circuitDir = join(options.cacheDir, "circuits", circuitHash.slice(2));
+  const circuitDir = join(cacheDir, "circuits", circuitHash.slice(2));
   let compileMs = 0;
   await buildOnce(circuitDir, async (tmp) => {
     progress(
@@ -188,13 +189,13 @@ export async function buildZkArtifacts(
     ptau = await userPtau(options.ptauPath, power);
   } else {
     progress(`INSECURE development setup for "${program.name}": local powers of tau 2^${power}`);
-    ptau = await insecureDevPtau(join(options.cacheDir, "ptau"), power, progress);
+    ptau = await insecureDevPtau(join(cacheDir, "ptau"), power, progress);
   }
   const ptauMs = Date.now() - ptauStarted;
 
   // 3. Groth16 keys and the Solidity verifier.
   const setupDir = join(
-    options.cacheDir,
+    cacheDir,
     "setups",
     `${circuitHash.slice(2, 18)}-${ptau.hash.slice(2, 18)}`,
   );
@@ -262,17 +263,45 @@ export async function buildZkArtifacts(
     // The same circuit can serve two byte-different ONNX files (e.g. a bumped model_version).
     artifacts.modelId = modelId;
   }
-  const index = join(options.cacheDir, "models");
-  await mkdir(index, { recursive: true });
-  await writeFile(
-    join(index, `${modelId.slice(2)}.json`),
-    JSON.stringify({ setupDir, circuitDir, modelId }, null, 2),
-  );
+  await recordBuild(cacheDir, modelId, binding, { setupDir, circuitDir });
   progress(
     `ZK artifacts for "${program.name}" ready: ${artifacts.contractName}, ${artifacts.constraints} ` +
       `constraints${artifacts.insecureSetup ? ", INSECURE dev setup" : ""}`,
   );
   return artifacts;
+}
+
+interface IndexEntry {
+  setupDir: string;
+  circuitDir: string;
+}
+
+/** `<cacheDir>/models/<id>.json`: the last build of a model, per binding. */
+type ModelIndex = Partial<Record<ZkBinding, IndexEntry>>;
+
+const indexPath = (cacheDir: string, modelId: string) =>
+  join(cacheDir, "models", `${modelId.toLowerCase().replace(/^0x/, "")}.json`);
+
+async function readIndex(cacheDir: string, modelId: string): Promise<ModelIndex> {
+  try {
+    return JSON.parse(await readFile(indexPath(cacheDir, modelId), "utf8")) as ModelIndex;
+  } catch {
+    return {};
+  }
+}
+
+async function recordBuild(
+  cacheDir: string,
+  modelId: string,
+  binding: ZkBinding,
+  entry: IndexEntry,
+): Promise<void> {
+  const index = { ...(await readIndex(cacheDir, modelId)), [binding]: entry };
+  await mkdir(join(cacheDir, "models"), { recursive: true });
+  const path = indexPath(cacheDir, modelId);
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(index, null, 2));
+  await rename(tmp, path);
 }
 
 async function readArtifacts(setupDir: string, circuitDir: string): Promise<ZkModelArtifacts> {
@@ -298,27 +327,35 @@ async function readArtifacts(setupDir: string, circuitDir: string): Promise<ZkMo
 }
 
 /**
- * The artifacts `buildZkArtifacts` last built for `modelId` in `cacheDir`, or undefined when there
- * are none (or they were removed).
+ * The artifacts `buildZkArtifacts` last built for `modelId` in `cacheDir` with `binding` (by
+ * default the one `chooseBinding` picks for the model's size, else whichever exists), or
+ * undefined when there are none (or their files were removed).
  */
 export async function loadZkArtifacts(
   cacheDir: string,
   modelId: string,
+  binding?: ZkBinding,
 ): Promise<ZkModelArtifacts | undefined> {
-  const id = modelId.toLowerCase().replace(/^0x/, "");
-  let entry: { setupDir: string; circuitDir: string; modelId: string };
-  try {
-    entry = JSON.parse(await readFile(join(cacheDir, "models", `${id}.json`), "utf8"));
-  } catch {
-    return undefined;
-  }
-  try {
-    const artifacts = await readArtifacts(entry.setupDir, entry.circuitDir);
-    artifacts.modelId = entry.modelId;
-    return artifacts;
-  } catch {
-    return undefined;
-  }
+  const index = await readIndex(resolve(cacheDir), modelId);
+  const load = async (entry: IndexEntry | undefined) => {
+    if (entry === undefined) return undefined;
+    try {
+      const artifacts = await readArtifacts(entry.setupDir, entry.circuitDir);
+      artifacts.modelId = modelId.toLowerCase();
+      return artifacts;
+    } catch {
+      return undefined;
+    }
+  };
+  if (binding !== undefined) return load(index[binding]);
+  const any = (await load(index.commitment)) ?? (await load(index.public));
+  if (any === undefined || index[preferredBinding(any)] === undefined) return any;
+  return load(index[preferredBinding(any)]);
+}
+
+function preferredBinding(artifacts: ZkModelArtifacts): ZkBinding {
+  const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  return chooseBinding(count(artifacts.inputShape), count(artifacts.outputShape));
 }
 
 /** The compiled program of `artifacts`, for the reference executor. */
