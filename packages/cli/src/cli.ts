@@ -56,6 +56,8 @@ global options:
   --hub <address>    the InferenceHub (VERITY_HUB_ADDRESS; default: the Ignition deployment
                      recorded for the chain in deploy/deployments/)
   --chain-id <id>    refuse any other chain (VERITY_CHAIN_ID)
+  --from-block <n>   first block searched for events, e.g. the hub's deployment block on a
+                     long chain whose RPC limits log queries (VERITY_FROM_BLOCK; default 0)
   --json             print one JSON document (errors too: {"error": {...}}) instead of text
   -h, --help         this help
 The sending account's key comes from VERITY_PRIVATE_KEY (never a flag).
@@ -74,6 +76,7 @@ const GLOBAL_OPTIONS = {
   "rpc-url": { type: "string" },
   hub: { type: "string" },
   "chain-id": { type: "string" },
+  "from-block": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } satisfies Options;
@@ -164,6 +167,10 @@ async function run(argv: string[], out: Output): Promise<ExitCode> {
     hubAddress: string("hub") ?? (process.env.VERITY_HUB_ADDRESS || undefined),
     chainId: chainIdOf(string("chain-id") ?? (process.env.VERITY_CHAIN_ID || undefined)),
     privateKey: process.env.VERITY_PRIVATE_KEY || undefined,
+    fromBlock: optionalInteger(
+      "--from-block",
+      string("from-block") ?? (process.env.VERITY_FROM_BLOCK || undefined),
+    ),
     out,
   };
   switch (command) {

@@ -25,6 +25,7 @@ export interface CommandContext {
   hubAddress?: string;
   chainId?: bigint;
   privateKey?: string;
+  fromBlock?: number;
   out: Output;
 }
 
@@ -38,6 +39,7 @@ async function withClient<T>(
     hubAddress: context.hubAddress,
     chainId: context.chainId,
     privateKey: context.privateKey,
+    fromBlock: context.fromBlock,
     pollingIntervalMs: 100,
   });
   try {
