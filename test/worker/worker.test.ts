@@ -420,3 +420,79 @@ describe("worker faults", function () {
     }
   });
 });
+
+describe("worker with a challenge window", function () {
+  this.timeout(120_000);
+  let devnet: Devnet;
+
+  before(async () => {
+    devnet = await startDevnet({ challengeWindowSeconds: 600, models: ["credit-risk"] });
+  });
+
+  after(async () => {
+    await devnet?.stop();
+  });
+
+  it("submits, waits out the window, then finalizes its own result", async () => {
+    const worker = await spawnWorker(devnet, { settings: { pollIntervalMs: 25 } });
+    try {
+      await worker.httpUrl();
+      const input = sampleInput("credit-risk", 700);
+      const req = await request(devnet, "credit-risk", input);
+      await waitForStatus(devnet, [req.id], [RequestStatus.Submitted]);
+      await advanceTime(devnet, 601);
+      await expectSettledOnceWithModelOutput(devnet, [req], [input]);
+      const finalized = worker.logs.filter(
+        (line) => line.msg === "sent transaction" && line.kind === "finalize",
+      );
+      expect(finalized).to.have.length(1);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("re-sends a transaction stuck in the pool with higher fees, under the same nonce", async () => {
+    const worker = await spawnWorker(devnet, {
+      settings: { pollIntervalMs: 25, gasBumpAfterMs: 1_000 },
+    });
+    try {
+      await worker.httpUrl();
+      await devnet.node.rpc("evm_setAutomine", [false]); // nothing is mined until we say so
+      const input = sampleInput("credit-risk", 701);
+      const sent = devnet.hub
+        .connect(devnet.signer(ACCOUNTS.requester))
+        .requestInference(
+          devnet.models["credit-risk"].modelId,
+          input,
+          0,
+          "0x0000000000000000000000000000000000000000",
+          "0x0000000000000000000000000000000000000000",
+          0,
+          (await devnet.provider.getBlock("latest"))!.timestamp + 3600,
+          { value: await devnet.hub.quote(devnet.models["credit-risk"].modelId, 0) },
+        );
+      const pending = await sent;
+      await devnet.node.rpc("evm_mine"); // the request lands; the worker's answer will not
+      const receipt = await pending.wait();
+      const id = BigInt(receipt!.logs[0].topics[1]);
+      const bump = await worker.waitForLog(
+        (line) => line.msg === "gas bump: transaction not mined in time",
+      );
+      expect(bump.nonce).to.be.a("number");
+      await devnet.node.rpc("evm_setAutomine", [true]);
+      await devnet.node.rpc("evm_mine");
+      await waitForStatus(devnet, [id], [RequestStatus.Submitted, RequestStatus.Settled]);
+      const [submitted] = await devnet.hub.queryFilter(devnet.hub.filters.ResultSubmitted(id));
+      // Bumped once a second while nothing was mined: the replacement that landed is one of ours.
+      const replacements = worker.logs
+        .filter((line) => line.msg === "gas bump: transaction not mined in time")
+        .map((line) => line.replacement);
+      expect(replacements).to.include(submitted.transactionHash);
+      const tx = await devnet.provider.getTransaction(submitted.transactionHash);
+      expect(tx!.nonce).to.equal(bump.nonce);
+    } finally {
+      await devnet.node.rpc("evm_setAutomine", [true]);
+      await worker.stop();
+    }
+  });
+});

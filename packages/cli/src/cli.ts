@@ -273,11 +273,7 @@ async function workerStart(argv: string[]): Promise<ExitCode> {
       forwarded.push(argv[i]);
     }
   }
-  // The worker's main lives beside its package entry (src/index.ts).
-  const cli = new URL("./cli.ts", import.meta.resolve("@verity/worker"));
-  const { main: workerMain } = (await import(cli.href)) as {
-    main(args: string[]): Promise<number>;
-  };
+  const { main: workerMain } = await import("@verity/worker/cli");
   return (await workerMain(forwarded)) as ExitCode;
 }
 

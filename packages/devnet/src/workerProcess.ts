@@ -33,6 +33,8 @@ export interface WorkerProcessOptions {
   account?: number;
   /** Default: a fresh temporary directory. Reuse one to restart a worker on its journal. */
   dataDir?: string;
+  /** Log lines kept in `logs` (the oldest go first); default 10,000. */
+  maxLogLines?: number;
   /** Extra settings as flags, keyed by config key: { pollIntervalMs: 20 }. */
   settings?: Record<string, string | number | boolean>;
 }
@@ -78,6 +80,9 @@ export async function spawnWorker(
         logs.push({ msg: line });
       }
     }
+    // A devnet left running for hours must not keep every line it ever logged.
+    const excess = logs.length - (options.maxLogLines ?? 10_000);
+    if (excess > 0) logs.splice(0, excess);
     for (const waiter of waiters) waiter();
   });
   child.stderr.on("data", (chunk: Buffer) => {

@@ -243,12 +243,19 @@ export class TxSender {
       tx.requestIds,
     );
     await this.journal.flush();
+    try {
+      await this.broadcast(replacement);
+    } catch (error) {
+      // Most likely the original was mined meanwhile; the next poll sees its receipt.
+      if (!(error instanceof RpcError)) throw error;
+      this.logger.info({ hash: tx.hash, reason: error.message }, "gas bump refused by the node");
+      return;
+    }
     this.logger.warn(
       { hash: tx.hash, replacement: replacement.hash, nonce: tx.nonce },
       "gas bump: transaction not mined in time",
     );
     this.metrics.transactions.inc({ kind: tx.kind, outcome: "bumped" });
-    await this.broadcast(replacement);
   }
 
   /**
