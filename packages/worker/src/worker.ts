@@ -48,8 +48,11 @@ import { Watcher, type Head, type RequestEvent } from "./watcher.js";
 
 /** A model fetch that failed but may work later is tried this many times before giving up. */
 const MAX_SERVE_ATTEMPTS = 5;
-/** Requests whose model runs at once; inference is microseconds, fetching a model is not. */
-const SERVE_CONCURRENCY = 8;
+/**
+ * Requests answered at once. Inference is microseconds and the inference host takes them in order;
+ * a slow model download holds only the requests for that model (the store shares one fetch).
+ */
+const SERVE_CONCURRENCY = 64;
 /** How long a graceful stop waits for in-flight transactions to be mined. */
 const STOP_GRACE_MS = 5_000;
 
@@ -388,7 +391,8 @@ class Worker {
       .catch((error) => this.onServeError(entry, error))
       .finally(() => {
         this.serving.delete(id);
-        this.wake?.();
+        // Once the round's answers are in, send them together (one batch, one tick).
+        if (this.serving.size === 0) this.wake?.();
       });
   }
 
