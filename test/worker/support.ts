@@ -1,16 +1,15 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { NonceManager } from "ethers";
-import { ZeroAddress, ZeroHash, parseEther, sha256, type Signer } from "ethers";
+import { ZeroAddress, sha256, type Signer } from "ethers";
 import {
   ProofMode,
   RequestStatus,
   encodeTensor,
   parseRequestedEvent,
-  proofModesMask,
   type Request,
 } from "@verity/contracts";
-import { ACCOUNTS, type Devnet } from "@verity/devnet";
+import { ACCOUNTS, registerLikeSample, type Devnet } from "@verity/devnet";
 import { dequantize, quantize, runFloat, sampleModel, type SampleModelName } from "@verity/models";
 
 /** The fixed-point input a sample model's `sampleInput(seed)` gives, encoded for the hub. */
@@ -136,20 +135,13 @@ export async function registerModel(
   uri: string,
   like: SampleModelName = "credit-risk",
 ): Promise<string> {
-  const sample = sampleModel(like);
   const modelId = sha256(bytes);
-  const registry = devnet.modelRegistry.connect(devnet.signer(ACCOUNTS.modelOwner));
-  await (
-    await registry.registerModel(modelId, {
-      uri,
-      inputShape: sample.inputShape,
-      outputShape: sample.outputShape,
-      decimals: sample.decimals,
-      feeWei: parseEther("0.001"),
-      proofModes: proofModesMask(ProofMode.ATTESTED),
-      previousVersion: ZeroHash,
-    })
-  ).wait();
+  await registerLikeSample(
+    devnet.modelRegistry.connect(devnet.signer(ACCOUNTS.modelOwner)),
+    like,
+    modelId,
+    uri,
+  );
   return modelId;
 }
 

@@ -87,6 +87,31 @@ export interface Devnet {
 const DEFAULT_MODELS_DIR = fileURLToPath(new URL("../../../models/", import.meta.url));
 
 /**
+ * Registers `modelId` at `uri` with a sample model's shapes and decimals, for ATTESTED requests.
+ * The uri need not serve those bytes: tests use that to give a worker a model it cannot trust.
+ */
+export async function registerLikeSample(
+  registry: ModelRegistry,
+  name: SampleModelName,
+  modelId: string,
+  uri: string,
+  feeWei = parseEther("0.001"),
+): Promise<void> {
+  const sample = sampleModel(name);
+  await (
+    await registry.registerModel(modelId, {
+      uri,
+      inputShape: sample.inputShape,
+      outputShape: sample.outputShape,
+      decimals: sample.decimals,
+      feeWei,
+      proofModes: proofModesMask(ProofMode.ATTESTED),
+      previousVersion: ZeroHash,
+    })
+  ).wait();
+}
+
+/**
  * Starts a `hardhat node` process and sets Verity up on it: the contracts through the Ignition
  * module (one way to deploy, here as on a testnet), this machine's worker environment approved,
  * the sample models written and registered. Must run inside Hardhat (a test, `hardhat run`).
@@ -158,19 +183,8 @@ async function setUp(node: LocalNode, options: DevnetOptions): Promise<Devnet> {
   const owner = modelRegistry.connect(signer(ACCOUNTS.modelOwner));
   for (const { name, modelId, path } of written) {
     if (!wanted.has(name)) continue;
-    const sample = sampleModel(name);
     const uri = pathToFileURL(path).href;
-    await (
-      await owner.registerModel(modelId, {
-        uri,
-        inputShape: sample.inputShape,
-        outputShape: sample.outputShape,
-        decimals: sample.decimals,
-        feeWei: parseEther(options.modelFeeEth ?? "0.001"),
-        proofModes: proofModesMask(ProofMode.ATTESTED),
-        previousVersion: ZeroHash,
-      })
-    ).wait();
+    await registerLikeSample(owner, name, modelId, uri, parseEther(options.modelFeeEth ?? "0.001"));
     models[name] = { name, modelId, path, uri };
   }
 
