@@ -100,7 +100,9 @@ abstract contract ZkModelVerifier is IZkModelVerifier {
 
     /// @dev Horner's rule over big-endian int32 elements, each offset by 2^31 (which maps int32
     /// onto [0, 2^32): flip the sign bit), from the last element to the first. Eight elements
-    /// per 32-byte word, then the rest one by one.
+    /// per 32-byte word, then the rest one by one. Each step adds the element without reducing:
+    /// mulmod(x, r, p) < p and an element < 2^32 cannot overflow 256 bits, and the next mulmod
+    /// (or the final mod) reduces the sum.
     function _horner(
         bytes calldata data,
         uint256 accumulator,
@@ -119,20 +121,21 @@ abstract contract ZkModelVerifier is IZkModelVerifier {
                     calldataload(cursor),
                     0x8000000080000000800000008000000080000000800000008000000080000000
                 )
-                result := addmod(mulmod(result, challenge, p), and(word, lane), p)
-                result := addmod(mulmod(result, challenge, p), and(shr(32, word), lane), p)
-                result := addmod(mulmod(result, challenge, p), and(shr(64, word), lane), p)
-                result := addmod(mulmod(result, challenge, p), and(shr(96, word), lane), p)
-                result := addmod(mulmod(result, challenge, p), and(shr(128, word), lane), p)
-                result := addmod(mulmod(result, challenge, p), and(shr(160, word), lane), p)
-                result := addmod(mulmod(result, challenge, p), and(shr(192, word), lane), p)
-                result := addmod(mulmod(result, challenge, p), shr(224, word), p)
+                result := add(mulmod(result, challenge, p), and(word, lane))
+                result := add(mulmod(result, challenge, p), and(shr(32, word), lane))
+                result := add(mulmod(result, challenge, p), and(shr(64, word), lane))
+                result := add(mulmod(result, challenge, p), and(shr(96, word), lane))
+                result := add(mulmod(result, challenge, p), and(shr(128, word), lane))
+                result := add(mulmod(result, challenge, p), and(shr(160, word), lane))
+                result := add(mulmod(result, challenge, p), and(shr(192, word), lane))
+                result := add(mulmod(result, challenge, p), shr(224, word))
             }
             for {} gt(cursor, start) {} {
                 cursor := sub(cursor, 4)
                 let element := xor(shr(224, calldataload(cursor)), 0x80000000)
-                result := addmod(mulmod(result, challenge, p), element, p)
+                result := add(mulmod(result, challenge, p), element)
             }
+            result := mod(result, p)
         }
     }
 
