@@ -27,6 +27,7 @@ export function expectedOutput(name: SampleModelName, input: readonly number[]):
 
 export interface RequestOptions {
   modelId?: string;
+  proofMode?: ProofMode;
   deadlineSeconds?: number;
   assignee?: string;
   from?: Signer;
@@ -46,7 +47,7 @@ export async function request(
   const send = hub.requestInference(
     modelId,
     input,
-    ProofMode.ATTESTED,
+    options.proofMode ?? ProofMode.ATTESTED,
     options.assignee ?? ZeroAddress,
     ZeroAddress,
     0,

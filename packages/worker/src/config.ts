@@ -63,6 +63,11 @@ export const configSchema = z.strictObject({
   modelFetchTimeoutMs: integer(100).default(30_000),
   maxSessions: integer(1, 1_000).default(8),
   inferenceTimeoutMs: integer(1).default(5_000),
+  /**
+   * Where `buildZkArtifacts` (@verity/zk) left circuits and keys; set it to answer ZK requests for
+   * the models that have artifacts there. Unset: ZK requests are left to other workers.
+   */
+  zkArtifactsDir: z.string().min(1).optional(),
   /** Most results per `submitResults` transaction. */
   maxBatchSize: integer(1, 256).default(32),
   /** Transactions sent but not yet mined, at most. */

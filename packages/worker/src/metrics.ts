@@ -44,6 +44,12 @@ export function createMetrics() {
       buckets: SECONDS,
       registers: [registry],
     }),
+    zkProveSeconds: new Histogram({
+      name: "verity_worker_zk_prove_seconds",
+      help: "Groth16 proof time per ZK request (witness and proof, in the prover thread)",
+      buckets: SECONDS,
+      registers: [registry],
+    }),
     endToEndSeconds: new Histogram({
       name: "verity_worker_end_to_end_seconds",
       help: "From the request's block being seen to the settling transaction mined",

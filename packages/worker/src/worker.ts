@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { ZkModelArtifacts, ZkProver } from "@verity/zk";
 import {
   encodeTensor,
   hubDigests,
@@ -118,7 +119,9 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     timeoutMs: config.inferenceTimeoutMs,
     logger: logger.child({ module: "runner" }),
   });
+  const zk = config.zkArtifactsDir === undefined ? undefined : new ZkSupport(config.zkArtifactsDir);
   const worker = new Worker({
+    zk,
     config,
     logger,
     metrics,
@@ -138,6 +141,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       ? await startHttpServer(config.httpHost, config.httpPort, metrics, () => worker.health())
       : undefined;
   const stopped = worker.run().finally(async () => {
+    await zk?.close();
     await new Promise((resolve) => (http ? http.server.close(resolve) : resolve(undefined)));
     await store.close();
     await journal.close();
@@ -171,6 +175,7 @@ interface WorkerParts {
   journal: Journal;
   tx: TxSender;
   runner: Runner;
+  zk?: ZkSupport;
 }
 
 /** Per-request state machine; see `Stage` in journal.ts for the picture. */
@@ -203,6 +208,8 @@ class Worker {
   private readonly journal: Journal;
   private readonly tx: TxSender;
   private readonly runner: Runner;
+  private readonly chainId: bigint;
+  private readonly zk: ZkSupport | undefined;
 
   constructor(parts: WorkerParts) {
     ({
@@ -216,6 +223,8 @@ class Worker {
       journal: this.journal,
       tx: this.tx,
       runner: this.runner,
+      chainId: this.chainId,
+      zk: this.zk,
     } = parts);
     this.log = parts.logger.child({ module: "worker" });
     this.digests = hubDigests(parts.chainId, this.reader.hub);
@@ -352,7 +361,8 @@ class Worker {
     ) {
       return "model not in this worker's models list";
     }
-    if (request.proofMode !== ProofMode.ATTESTED) {
+    const zk = request.proofMode === ProofMode.ZK && this.zk !== undefined;
+    if (request.proofMode !== ProofMode.ATTESTED && !zk) {
       return `proof mode ${enumName(ProofMode, request.proofMode)} is not served by this worker`;
     }
     const othersOnly = request.assignee !== ZeroAddress && !same(request.assignee, this.address);
@@ -398,6 +408,7 @@ class Worker {
 
   private async answer(entry: JournalEntry): Promise<void> {
     const { request } = entry;
+    if (request.proofMode === ProofMode.ZK) return this.answerWithProof(entry);
     const model = await this.model(request.modelId);
     const inference = await this.runner.run(model, getBytes(entry.input));
     const base = {
@@ -433,6 +444,51 @@ class Worker {
         stage: "ready",
         failure: inference.reason,
         note: inference.detail,
+        signature: this.signer.sign(digest),
+      });
+    }
+  }
+
+  /**
+   * ZK mode: the proof is the answer's warrant, bound to this request and this worker, and the
+   * hub settles at once when it verifies. The circuit's arithmetic is the output (docs/zk.md).
+   */
+  private async answerWithProof(entry: JournalEntry): Promise<void> {
+    const zk = this.zk!;
+    const { request } = entry;
+    const artifacts = await zk.artifacts(request.modelId);
+    try {
+      const proved = await (
+        await zk.prover()
+      ).prove(artifacts, {
+        request,
+        input: getBytes(entry.input),
+        worker: this.address,
+        chainId: this.chainId,
+        hub: this.reader.hub,
+      });
+      this.metrics.zkProveSeconds.observe(proved.proveMs / 1000);
+      this.update({
+        ...this.current(entry),
+        stage: "ready",
+        output: hexlify(proved.output),
+        signature: proved.proof,
+      });
+    } catch (error) {
+      const reason = zkFailureReason(error);
+      if (reason === undefined) throw error;
+      const digest = this.digests.failure({
+        requestId: request.id,
+        modelId: request.modelId,
+        inputHash: request.inputHash,
+        environmentId: this.environment.id,
+        reason,
+      });
+      this.update({
+        ...this.current(entry),
+        stage: "ready",
+        failure: reason,
+        note: (error as Error).message,
         signature: this.signer.sign(digest),
       });
     }
@@ -905,4 +961,61 @@ function isInTransaction(stage: Stage): boolean {
 /** The dishonest flag's answer: the honest output with its first element off by one. */
 function corrupt(model: RegisteredModel, values: number[]): string {
   return encodeTensor(model.outputShape, [values[0] + 1, ...values.slice(1)]);
+}
+
+/**
+ * The worker's ZK side: artifacts by model, and one prover thread. @verity/zk (snarkjs, circom)
+ * is loaded on first use, so a worker that serves no ZK request never pays for it.
+ */
+class ZkSupport {
+  private proverThread: Promise<ZkProver> | undefined;
+  private readonly loaded = new Map<string, Promise<ZkModelArtifacts>>();
+
+  constructor(private readonly artifactsDir: string) {}
+
+  prover(): Promise<ZkProver> {
+    this.proverThread ??= import("@verity/zk").then(({ ZkProver }) => new ZkProver());
+    return this.proverThread;
+  }
+
+  artifacts(modelId: string): Promise<ZkModelArtifacts> {
+    let found = this.loaded.get(modelId);
+    if (!found) {
+      found = import("@verity/zk")
+        .then(({ loadZkArtifacts }) => loadZkArtifacts(this.artifactsDir, modelId))
+        .then((artifacts) => {
+          if (artifacts) return artifacts;
+          throw new ZkArtifactsMissingError(
+            `no ZK artifacts for model ${modelId} in ${this.artifactsDir}: build them with ` +
+              `buildZkArtifacts (@verity/zk, see docs/zk.md) before serving its ZK requests`,
+          );
+        });
+      found.catch(() => this.loaded.delete(modelId));
+      this.loaded.set(modelId, found);
+    }
+    return found;
+  }
+
+  async close(): Promise<void> {
+    if (this.proverThread) await (await this.proverThread).close();
+  }
+}
+
+class ZkArtifactsMissingError extends Error {
+  override name = "ZkArtifactsMissingError";
+}
+
+/** What a proving error says about the input, or undefined when it is not the input's fault. */
+function zkFailureReason(error: unknown): FailureReason | undefined {
+  // By name: the prover thread rebuilds these classes, and @verity/zk is loaded lazily.
+  switch ((error as Error | undefined)?.name) {
+    case "MalformedTensorError":
+      return FailureReason.InputUndecodable;
+    case "ZkInputError":
+      return FailureReason.InputShapeMismatch;
+    case "ZkRangeError":
+      return FailureReason.InputOutOfRange;
+    default:
+      return undefined;
+  }
 }

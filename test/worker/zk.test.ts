@@ -1,0 +1,102 @@
+import { pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { expect } from "chai";
+import { ZeroHash, parseEther } from "ethers";
+import {
+  FailureReason,
+  ProofMode,
+  RequestStatus,
+  decodeTensor,
+  encodeTensor,
+  proofModesMask,
+} from "@verity/contracts";
+import {
+  ACCOUNTS,
+  spawnWorker,
+  startDevnet,
+  type Devnet,
+  type WorkerProcess,
+} from "@verity/devnet";
+import { sampleModel } from "@verity/models";
+import { deployZkModel, deployZkProofVerifier } from "@verity/zk";
+import { CACHE_DIR, SETUP_TIMEOUT_MS, devArtifacts } from "../zk/support.js";
+import {
+  eventCounts,
+  expectedOutput,
+  request,
+  sampleInput,
+  settledOutput,
+  waitForStatus,
+} from "./support.js";
+
+const MODEL = sampleModel("credit-risk");
+const MODEL_FILE = fileURLToPath(new URL("../../models/credit-risk.onnx", import.meta.url));
+
+describe("worker in ZK mode (real Groth16 proofs, verified by the hub)", function () {
+  this.timeout(SETUP_TIMEOUT_MS);
+  let devnet: Devnet;
+  let worker: WorkerProcess;
+
+  before(async () => {
+    // credit-risk is left out of the devnet's own registrations: here it is registered for ZK too.
+    devnet = await startDevnet({ models: ["mnist-mlp"] });
+    const artifacts = await devArtifacts(MODEL.bytes);
+    const registry = await devnet.modelRegistry.getAddress();
+    const zkVerifier = await deployZkProofVerifier(devnet.signer(ACCOUNTS.admin), registry);
+    await (await devnet.hub.setProofVerifier(ProofMode.ZK, zkVerifier)).wait();
+    const owner = devnet.signer(ACCOUNTS.modelOwner);
+    await (
+      await devnet.modelRegistry.connect(owner).registerModel(MODEL.modelId, {
+        uri: pathToFileURL(MODEL_FILE).href,
+        inputShape: MODEL.inputShape,
+        outputShape: MODEL.outputShape,
+        decimals: MODEL.decimals,
+        feeWei: parseEther("0.001"),
+        proofModes: proofModesMask(ProofMode.ATTESTED, ProofMode.ZK),
+        previousVersion: ZeroHash,
+      })
+    ).wait();
+    await deployZkModel(owner, registry, artifacts);
+    worker = await spawnWorker(devnet, {
+      settings: { pollIntervalMs: 25, zkArtifactsDir: CACHE_DIR },
+    });
+    await worker.httpUrl();
+  });
+
+  after(async () => {
+    await worker?.stop();
+    await devnet?.stop();
+  });
+
+  it("proves a ZK request; the hub checks the proof and settles it at once with the circuit's output", async () => {
+    const input = sampleInput("credit-risk", 800);
+    const req = await request(devnet, "credit-risk", input, {
+      modelId: MODEL.modelId,
+      proofMode: ProofMode.ZK,
+    });
+    await waitForStatus(devnet, [req.id], [RequestStatus.Settled], 120_000);
+    const counts = await eventCounts(devnet, req.id);
+    expect(counts.RequestSettled).to.equal(1);
+    const [submitted] = await devnet.hub.queryFilter(devnet.hub.filters.ResultSubmitted(req.id));
+    expect(submitted.args.worker).to.equal(worker.address);
+    // Fixed-point circuit arithmetic against the float64 reference: a few units of 10^-6 apart.
+    const output = decodeTensor(await settledOutput(devnet, req.id)).values;
+    const expected = expectedOutput("credit-risk", decodeTensor(input).values);
+    output.forEach((value, i) => expect(Math.abs(value - expected[i])).to.be.at.most(20));
+    const metrics = await (await fetch(`${await worker.httpUrl()}/metrics`)).text();
+    expect(metrics).to.match(/verity_worker_zk_prove_seconds_count 1/);
+  });
+
+  it("reports an undecodable ZK input on-chain rather than proving it", async () => {
+    const values = Array.from({ length: 16 }, () => 0);
+    const good = encodeTensor(MODEL.inputShape, values);
+    const undecodable = `0x09${good.slice(4)}`;
+    const req = await request(devnet, "credit-risk", undecodable, {
+      modelId: MODEL.modelId,
+      proofMode: ProofMode.ZK,
+    });
+    await waitForStatus(devnet, [req.id], [RequestStatus.Failed], 60_000);
+    const [failed] = await devnet.hub.queryFilter(devnet.hub.filters.RequestFailed(req.id));
+    expect(Number(failed.args.reason)).to.equal(FailureReason.InputUndecodable);
+  });
+});
