@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IQuorumRounds
+/// @notice Commit-reveal rounds in which independent workers each run a model on the same input and
+/// the output that `quorum` of them agree on wins. Shared by the `QuorumCoordinator` (QUORUM
+/// requests) and the `DisputeResolver` (juries for challenged ATTESTED results); a round's id is
+/// the request id.
+///
+/// A round has `2 * quorum - 1` seats, so at most one output can ever reach `quorum` votes, and
+/// fewer than `quorum` colluding seat holders can neither decide an output nor stop the honest
+/// ones from deciding. Seats go to the first eligible workers to commit. Commits are open until
+/// every seat is taken or `commitEndsAt`; reveals start only then, so nobody can copy an output
+/// they saw revealed, and end at `revealEndsAt`. When the round closes (everyone revealed, or the
+/// reveal phase is over), members who revealed the decided output share the round's reward and
+/// the stake slashed from members who revealed another output; members who never revealed get
+/// nothing. A round that never decides slashes nobody.
+interface IQuorumRounds {
+    enum RoundStatus {
+        None,
+        /// Taking commits, then reveals; no output has `quorum` votes yet.
+        Open,
+        /// An output has `quorum` votes and its outcome was applied; late reveals still count.
+        Decided,
+        /// Paid out and slashed: final.
+        Closed
+    }
+
+    /// @notice One round, in three slots.
+    struct Round {
+        // slot 0: commitEndsAt (8) | revealEndsAt (8) | quorum (1) | seats (1) | committed (1) |
+        // revealed (1) | status (1)
+        /// Commits are refused from this time on (or once every seat is taken).
+        uint64 commitEndsAt;
+        /// Reveals are refused after this time.
+        uint64 revealEndsAt;
+        /// Matching reveals that decide the round.
+        uint8 quorum;
+        /// Always `2 * quorum - 1`.
+        uint8 seats;
+        uint8 committed;
+        uint8 revealed;
+        RoundStatus status;
+        // slot 1: rewardWei (12) | sponsor (20)
+        /// Shared at close by the members who revealed the decided output.
+        uint96 rewardWei;
+        /// Who paid `rewardWei` up front and is refunded if the round never decides (zero when
+        /// the reward only arrives with the decision).
+        address sponsor;
+        // slot 2
+        /// The output hash that reached `quorum` votes, or zero.
+        bytes32 decidedOutputHash;
+    }
+
+    event RoundOpened(
+        uint256 indexed roundId,
+        uint8 quorum,
+        uint8 seats,
+        uint64 commitEndsAt,
+        uint64 revealEndsAt
+    );
+    event Committed(
+        uint256 indexed roundId,
+        address indexed worker,
+        uint8 seat,
+        bytes32 commitment
+    );
+    event Revealed(
+        uint256 indexed roundId,
+        address indexed worker,
+        bytes32 outputHash,
+        bytes output
+    );
+    event QuorumReached(uint256 indexed roundId, bytes32 outputHash);
+    /// @notice A member revealed an output other than the decided one.
+    event MemberSlashed(uint256 indexed roundId, address indexed worker, uint256 slashedWei);
+    event MemberPaid(uint256 indexed roundId, address indexed worker, uint256 amountWei);
+    /// @notice `paidWei` is the reward plus the slashed stake shared among `agreeing` members;
+    /// an undecided round pays nobody (its sponsor, if any, is refunded).
+    event RoundClosed(
+        uint256 indexed roundId,
+        bool decided,
+        uint8 agreeing,
+        uint256 paidWei,
+        uint256 slashedWei
+    );
+    event Credited(address indexed account, uint256 amountWei);
+    event Withdrawal(address indexed account, address indexed to, uint256 amountWei);
+
+    error RoundAlreadyOpen(uint256 roundId);
+    error RoundNotOpen(uint256 roundId, RoundStatus status);
+    /// @notice Too little time is left before the request's deadline (or the dispute's timeout)
+    /// for a commit phase and a full reveal phase.
+    error RoundTooLate(uint256 roundId, uint64 endsBy);
+    error CommitPhaseOver(uint256 roundId, uint64 commitEndsAt);
+    error SeatsTaken(uint256 roundId, uint8 seats);
+    error AlreadyCommitted(uint256 roundId, address worker);
+    error EmptyCommitment();
+    /// @notice Only workers staked at least the minimum on an approved environment take seats.
+    error NotEligible(address worker);
+    /// @notice The worker is a party to the dispute this round decides.
+    error PartyCannotSit(uint256 roundId, address worker);
+    error CommitPhaseOpen(uint256 roundId, uint64 commitEndsAt);
+    error RevealPhaseOver(uint256 roundId, uint64 revealEndsAt);
+    error NotCommitted(uint256 roundId, address worker);
+    error AlreadyRevealed(uint256 roundId, address worker);
+    error CommitmentMismatch(uint256 roundId, address worker);
+    /// @notice Someone may still reveal: wait until everyone has or `revealEndsAt` has passed.
+    error RoundNotClosable(uint256 roundId, uint64 revealEndsAt);
+    error NothingToWithdraw();
+    error TransferFailed(address to, uint256 amountWei);
+    error UnexpectedSender(address sender);
+    error InvalidConfig();
+
+    // Commit and reveal take each contract's own context (see `IQuorumCoordinator` and
+    // `IDisputeResolver`): the reveal that gives an output `quorum` votes applies the round's
+    // outcome at once, and the last reveal closes the round.
+
+    /// @notice Pays out and slashes once everyone has revealed or the reveal phase is over.
+    /// Anyone may call it.
+    function close(uint256 roundId) external;
+
+    /// @notice Sends the caller's credited balance to `to`.
+    function withdraw(address payable to) external;
+
+    /// @notice What a worker commits to: binds the round, the contract, the chain and the worker,
+    /// so a commitment cannot be copied by another worker or replayed elsewhere.
+    function commitmentOf(
+        uint256 roundId,
+        address worker,
+        bytes32 outputHash,
+        bytes32 salt
+    ) external view returns (bytes32);
+
+    function getRound(uint256 roundId) external view returns (Round memory);
+
+    /// @notice Seat holders in the order they committed.
+    function membersOf(uint256 roundId) external view returns (address[] memory);
+
+    /// @notice The worker's commitment, or once revealed the output hash it revealed (its low byte
+    /// replaced by 1 committed, 2 revealed); zero when it holds no seat.
+    function seatOf(uint256 roundId, address worker) external view returns (bytes32);
+
+    function votesFor(uint256 roundId, bytes32 outputHash) external view returns (uint256);
+
+    function balanceOf(address account) external view returns (uint256);
+
+    /// @notice Everything this contract owes: credited balances plus rewards held for open rounds.
+    /// Always equal to its own balance plus what the hub has credited it.
+    function liabilitiesWei() external view returns (uint256);
+}
