@@ -55,5 +55,12 @@ export default buildModule("Verity", (m) => {
   });
   m.call(workerRegistry, "grantRole", [slasherRole, inferenceHub], { id: "GrantSlasherRoleToHub" });
 
-  return { modelRegistry, workerRegistry, inferenceHub };
+  // ZK mode: one verifier for every model, which reads each model's own Groth16 verifier from its
+  // ZK commitment in the registry. A model gets ZK requests only once its owner sets that.
+  const zkProofVerifier = m.contract("ZkProofVerifier", [modelRegistry]);
+  m.call(inferenceHub, "setProofVerifier", [1 /* ProofMode.ZK */, zkProofVerifier], {
+    id: "SetZkProofVerifier",
+  });
+
+  return { modelRegistry, workerRegistry, inferenceHub, zkProofVerifier };
 });
