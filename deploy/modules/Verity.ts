@@ -1,7 +1,11 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 /**
- * The Verity protocol: ModelRegistry, WorkerRegistry and InferenceHub, with the hub allowed to slash.
+ * The Verity protocol: ModelRegistry, WorkerRegistry and InferenceHub, with the hub allowed to
+ * slash; the proof modes beyond ATTESTED (ZkProofVerifier for ZK, QuorumCoordinator for QUORUM,
+ * both registered with the hub); and the DisputeResolver, which holds the hub's
+ * DISPUTE_RESOLVER_ROLE. The coordinator and the resolver may slash too (quorum members and jurors
+ * who reveal an output other than the decided one). See docs/protocol.md and docs/security.md.
  *
  * Account 0 deploys and is the admin of both the worker registry (environment allowlist) and the
  * hub (config, pause, proof verifiers). Every number is a module parameter; the defaults suit a
@@ -39,6 +43,22 @@ export default buildModule("Verity", (m) => {
     disputeTimeoutSeconds: m.getParameter("disputeTimeoutSeconds", 3n * 24n * 3600n),
   };
 
+  // QUORUM rounds and dispute juries. Local defaults: short windows (a few workers answer in
+  // seconds); a public network wants minutes and a larger jury (see docs/security.md).
+  const quorumConfig = {
+    defaultQuorum: m.getParameter("defaultQuorum", 2n),
+    commitWindowSeconds: m.getParameter("quorumCommitWindowSeconds", 30n),
+    revealWindowSeconds: m.getParameter("quorumRevealWindowSeconds", 120n),
+    slashAmountWei: m.getParameter("quorumSlashWei", 5n * 10n ** 17n), // 0.5 ether
+  };
+  const juryConfig = {
+    jurySize: m.getParameter("jurySize", 2n),
+    commitWindowSeconds: m.getParameter("juryCommitWindowSeconds", 60n),
+    revealWindowSeconds: m.getParameter("juryRevealWindowSeconds", 300n),
+    jurorFeeWei: m.getParameter("jurorFeeWei", 10n ** 16n), // 0.01 ether
+    jurorSlashWei: m.getParameter("jurorSlashWei", 5n * 10n ** 17n), // 0.5 ether
+  };
+
   const modelRegistry = m.contract("ModelRegistry");
   const workerRegistry = m.contract("WorkerRegistry", [admin, minStakeWei, unbondingDelaySeconds]);
   const inferenceHub = m.contract("InferenceHub", [
@@ -62,5 +82,47 @@ export default buildModule("Verity", (m) => {
     id: "SetZkProofVerifier",
   });
 
-  return { modelRegistry, workerRegistry, inferenceHub, zkProofVerifier };
+  // QUORUM mode: the coordinator runs each request's commit-reveal round, settles it through the
+  // hub as the mode's verifier, and slashes members who reveal another output.
+  const quorumCoordinator = m.contract("QuorumCoordinator", [
+    admin,
+    inferenceHub,
+    modelRegistry,
+    workerRegistry,
+    quorumConfig,
+  ]);
+  m.call(inferenceHub, "setProofVerifier", [2 /* ProofMode.QUORUM */, quorumCoordinator], {
+    id: "SetQuorumCoordinator",
+  });
+  m.call(workerRegistry, "grantRole", [slasherRole, quorumCoordinator], {
+    id: "GrantSlasherRoleToCoordinator",
+  });
+
+  // Disputes: the resolver decides challenges (ZK proof, else a jury) and slashes jurors who
+  // reveal another output.
+  const disputeResolver = m.contract("DisputeResolver", [
+    admin,
+    inferenceHub,
+    modelRegistry,
+    workerRegistry,
+    juryConfig,
+  ]);
+  const resolverRole = m.staticCall(inferenceHub, "DISPUTE_RESOLVER_ROLE", [], 0, {
+    id: "DisputeResolverRole",
+  });
+  m.call(inferenceHub, "grantRole", [resolverRole, disputeResolver], {
+    id: "GrantDisputeResolverRole",
+  });
+  m.call(workerRegistry, "grantRole", [slasherRole, disputeResolver], {
+    id: "GrantSlasherRoleToResolver",
+  });
+
+  return {
+    modelRegistry,
+    workerRegistry,
+    inferenceHub,
+    zkProofVerifier,
+    quorumCoordinator,
+    disputeResolver,
+  };
 });

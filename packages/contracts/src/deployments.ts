@@ -8,6 +8,11 @@ export interface VerityDeployment {
   modelRegistry: string;
   workerRegistry: string;
   inferenceHub: string;
+  /** The hub's ZK proof verifier, QUORUM coordinator and dispute resolver (absent from
+   * deployments made before they joined the Verity module). */
+  zkProofVerifier?: string;
+  quorumCoordinator?: string;
+  disputeResolver?: string;
   /** The CreditLine example, when `deploy/modules/CreditLine.ts` was deployed too. */
   creditLine?: string;
 }
@@ -29,6 +34,9 @@ const FUTURE_IDS = {
   modelRegistry: "Verity#ModelRegistry",
   workerRegistry: "Verity#WorkerRegistry",
   inferenceHub: "Verity#InferenceHub",
+  zkProofVerifier: "Verity#ZkProofVerifier",
+  quorumCoordinator: "Verity#QuorumCoordinator",
+  disputeResolver: "Verity#DisputeResolver",
   creditLine: "CreditLine#CreditLine",
   /** `CreditLineOnHubModule`, when CreditLine was deployed against a hub given by address. */
   creditLineOnHub: "CreditLineOnHub#CreditLine",
@@ -78,11 +86,18 @@ export function deployments(
     return value;
   };
   const creditLine = address("creditLine") ?? address("creditLineOnHub");
+  const optional = Object.fromEntries(
+    (["zkProofVerifier", "quorumCoordinator", "disputeResolver"] as const).flatMap((key) => {
+      const value = address(key);
+      return value === undefined ? [] : [[key, value]];
+    }),
+  );
   return {
     chainId: BigInt(chainId),
     modelRegistry: required("modelRegistry"),
     workerRegistry: required("workerRegistry"),
     inferenceHub: required("inferenceHub"),
+    ...optional,
     ...(creditLine === undefined ? {} : { creditLine }),
   };
 }
