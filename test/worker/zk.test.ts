@@ -1,25 +1,14 @@
-import { pathToFileURL } from "node:url";
-import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { ZeroHash, parseEther } from "ethers";
 import {
   FailureReason,
   ProofMode,
   RequestStatus,
   decodeTensor,
   encodeTensor,
-  proofModesMask,
 } from "@verity/contracts";
-import {
-  ACCOUNTS,
-  spawnWorker,
-  startDevnet,
-  type Devnet,
-  type WorkerProcess,
-} from "@verity/devnet";
+import { spawnWorker, startDevnet, type Devnet, type WorkerProcess } from "@verity/devnet";
 import { sampleModel } from "@verity/models";
-import { deployZkModel, deployZkProofVerifier } from "@verity/zk";
-import { CACHE_DIR, SETUP_TIMEOUT_MS, devArtifacts } from "../zk/support.js";
+import { CACHE_DIR, SETUP_TIMEOUT_MS } from "../zk/support.js";
 import {
   eventCounts,
   expectedOutput,
@@ -30,7 +19,6 @@ import {
 } from "./support.js";
 
 const MODEL = sampleModel("credit-risk");
-const MODEL_FILE = fileURLToPath(new URL("../../models/credit-risk.onnx", import.meta.url));
 
 describe("worker in ZK mode (real Groth16 proofs, verified by the hub)", function () {
   this.timeout(SETUP_TIMEOUT_MS);
@@ -38,28 +26,14 @@ describe("worker in ZK mode (real Groth16 proofs, verified by the hub)", functio
   let worker: WorkerProcess;
 
   before(async () => {
-    // credit-risk is left out of the devnet's own registrations: here it is registered for ZK too.
-    devnet = await startDevnet({ models: ["mnist-mlp"] });
-    const artifacts = await devArtifacts(MODEL.bytes);
-    const registry = await devnet.modelRegistry.getAddress();
-    const zkVerifier = await deployZkProofVerifier(devnet.signer(ACCOUNTS.admin), registry);
-    await (await devnet.hub.setProofVerifier(ProofMode.ZK, zkVerifier)).wait();
-    const owner = devnet.signer(ACCOUNTS.modelOwner);
-    await (
-      await devnet.modelRegistry.connect(owner).registerModel(MODEL.modelId, {
-        uri: pathToFileURL(MODEL_FILE).href,
-        inputShape: MODEL.inputShape,
-        outputShape: MODEL.outputShape,
-        decimals: MODEL.decimals,
-        feeWei: parseEther("0.001"),
-        proofModes: proofModesMask(ProofMode.ATTESTED, ProofMode.ZK),
-        previousVersion: ZeroHash,
-      })
-    ).wait();
-    await deployZkModel(owner, registry, artifacts);
-    worker = await spawnWorker(devnet, {
-      settings: { pollIntervalMs: 25, zkArtifactsDir: CACHE_DIR },
+    // The devnet builds credit-risk's circuit (cached in .cache/zk), binds its verifier in the
+    // registry and hands the worker its artifacts directory.
+    devnet = await startDevnet({
+      models: ["credit-risk"],
+      zkModels: ["credit-risk"],
+      zkArtifactsDir: CACHE_DIR,
     });
+    worker = await spawnWorker(devnet, { settings: { pollIntervalMs: 25 } });
     await worker.httpUrl();
   });
 

@@ -60,6 +60,16 @@ export interface DevnetOptions extends LocalNodeOptions {
   models?: readonly SampleModelName[];
   /** Model fee in ETH; default 0.001. */
   modelFeeEth?: string;
+  /**
+   * Sample models to serve in ZK mode too: their circuits and keys are built (an INSECURE local
+   * powers of tau, for development only; cached in `zkArtifactsDir`, about a minute the first
+   * time) and their verifiers deployed and bound in the registry.
+   */
+  zkModels?: readonly SampleModelName[];
+  /** Default `<repo>/.cache/zk`. */
+  zkArtifactsDir?: string;
+  /** Called with each long step (the ZK setup), for progress output. */
+  onProgress?: (step: string) => void;
 }
 
 export interface RegisteredSample {
@@ -81,13 +91,17 @@ export interface Devnet {
   signer(index: number): Signer;
   environment: Environment;
   models: Record<SampleModelName, RegisteredSample>;
+  /** Set when `zkModels` were given: what a worker needs as `zkArtifactsDir`. */
+  zkArtifactsDir?: string;
   stop(): Promise<void>;
 }
 
 const DEFAULT_MODELS_DIR = fileURLToPath(new URL("../../../models/", import.meta.url));
+const DEFAULT_ZK_DIR = fileURLToPath(new URL("../../../.cache/zk/", import.meta.url));
 
 /**
- * Registers `modelId` at `uri` with a sample model's shapes and decimals, for ATTESTED requests.
+ * Registers `modelId` at `uri` with a sample model's shapes and decimals (ATTESTED requests unless
+ * told otherwise; ZK needs the model's commitment as well).
  * The uri need not serve those bytes: tests use that to give a worker a model it cannot trust.
  */
 export async function registerLikeSample(
@@ -96,6 +110,7 @@ export async function registerLikeSample(
   modelId: string,
   uri: string,
   feeWei = parseEther("0.001"),
+  proofModes = proofModesMask(ProofMode.ATTESTED),
 ): Promise<void> {
   const sample = sampleModel(name);
   await (
@@ -105,7 +120,7 @@ export async function registerLikeSample(
       outputShape: sample.outputShape,
       decimals: sample.decimals,
       feeWei,
-      proofModes: proofModesMask(ProofMode.ATTESTED),
+      proofModes,
       previousVersion: ZeroHash,
     })
   ).wait();
@@ -178,14 +193,40 @@ async function setUp(node: LocalNode, options: DevnetOptions): Promise<Devnet> {
   await (await workerRegistry.approveEnvironment(environment.id, environment.description)).wait();
 
   const wanted = new Set(options.models ?? SAMPLE_MODEL_NAMES);
+  const zkModels = new Set(options.zkModels ?? []);
+  for (const name of zkModels) {
+    if (!wanted.has(name)) throw new Error(`zkModels: ${name} is not among the models to register`);
+  }
   const written = await writeSampleModels(options.modelsDir ?? DEFAULT_MODELS_DIR);
   const models = {} as Record<SampleModelName, RegisteredSample>;
   const owner = modelRegistry.connect(signer(ACCOUNTS.modelOwner));
   for (const { name, modelId, path } of written) {
     if (!wanted.has(name)) continue;
     const uri = pathToFileURL(path).href;
-    await registerLikeSample(owner, name, modelId, uri, parseEther(options.modelFeeEth ?? "0.001"));
+    const modes = zkModels.has(name)
+      ? proofModesMask(ProofMode.ATTESTED, ProofMode.ZK)
+      : proofModesMask(ProofMode.ATTESTED);
+    await registerLikeSample(
+      owner,
+      name,
+      modelId,
+      uri,
+      parseEther(options.modelFeeEth ?? "0.001"),
+      modes,
+    );
     models[name] = { name, modelId, path, uri };
+  }
+  const zkArtifactsDir = zkModels.size > 0 ? (options.zkArtifactsDir ?? DEFAULT_ZK_DIR) : undefined;
+  if (zkArtifactsDir !== undefined) {
+    const { buildZkArtifacts, deployZkModel } = await import("@verity/zk");
+    for (const name of zkModels) {
+      const artifacts = await buildZkArtifacts(sampleModel(name).bytes, {
+        cacheDir: zkArtifactsDir,
+        insecureDevSetup: true,
+        onProgress: options.onProgress,
+      });
+      await deployZkModel(signer(ACCOUNTS.modelOwner), modelRegistry, artifacts);
+    }
   }
 
   return {
@@ -198,6 +239,7 @@ async function setUp(node: LocalNode, options: DevnetOptions): Promise<Devnet> {
     signer,
     environment,
     models,
+    zkArtifactsDir,
     stop: async () => {
       provider.destroy();
       await node.stop();

@@ -56,6 +56,7 @@ export async function spawnWorker(
     registerStakeEth: 1,
     httpPort: await freePort(),
     pollIntervalMs: 50,
+    ...(devnet.zkArtifactsDir === undefined ? {} : { zkArtifactsDir: devnet.zkArtifactsDir }),
     ...options.settings,
   };
   const flags = Object.entries(settings).flatMap(([key, value]) => [
