@@ -80,6 +80,8 @@ interface Figures {
   settleGas: number;
   /** Largest |fixed-point result − onnxruntime float32| over the sample inputs, in real units. */
   maxAbsErrorVsOnnxruntime: number;
+  /** Resident memory of the whole process (prover thread included) after the warm proofs. */
+  rssMB: number;
 }
 
 const progress = (step: string) => console.log(`  ${step}`);
@@ -238,6 +240,7 @@ async function bench(model: SampleModel, binding: ZkBinding): Promise<Figures> {
     const warm: number[] = [];
     for (let seed = 1; seed <= WARM_RUNS; seed++)
       warm.push((await prover.prove(artifacts, job(seed))).proveMs);
+    const rssMB = Math.round(process.memoryUsage().rss / 1e6);
     const chain = await measureOnChain(model, artifacts, prover);
     const { compileMs, ptauMs, zkeyMs } = artifacts.timings;
     return {
@@ -251,6 +254,7 @@ async function bench(model: SampleModel, binding: ZkBinding): Promise<Figures> {
       proveMs: { cold: round(cold), warm: round(median(warm)) },
       ...chain,
       maxAbsErrorVsOnnxruntime: await accuracy(model),
+      rssMB,
     };
   } finally {
     await prover.close();
