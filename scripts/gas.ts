@@ -10,10 +10,12 @@
  */
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { network } from "hardhat";
-import type { ContractTransactionResponse } from "ethers";
+import { keccak256, type ContractTransactionResponse } from "ethers";
 import VerityModule from "../deploy/modules/Verity.js";
 import {
+  DisputeResolver__factory,
   InferenceHub__factory,
+  QuorumCoordinator__factory,
   ModelRegistry__factory,
   WorkerRegistry__factory,
   encodeTensor,
@@ -21,8 +23,12 @@ import {
   signResult,
   parseRequestedEvent,
   parseSubmittedEvent,
+  ProofMode,
+  proofModesMask,
   type Request as HubRequest,
 } from "@verity/contracts";
+import { quantize, sampleModel } from "@verity/models";
+import { ZkProver, buildZkArtifacts, deployZkModel } from "@verity/zk";
 
 const CHECK = process.env.VERITY_GAS_CHECK === "1";
 const TOLERANCE = 0.01;
@@ -77,13 +83,25 @@ const quote = await hub.quote((await registerModel()).id, 0);
 const { id: modelId, gas: registerGas } = await registerModel();
 figures.registerModel = registerGas;
 
-async function request(from = requester, assignee = workerWallet.address) {
+async function request(
+  from = requester,
+  assignee = workerWallet.address,
+  what: { modelId?: string; mode?: ProofMode; input?: string } = {},
+) {
   const block = await ethers.provider.getBlock("latest");
+  const model = what.modelId ?? modelId;
   const tx = hub
     .connect(from)
-    .requestInference(modelId, input, 0, assignee, ethers.ZeroAddress, 0, block!.timestamp + 3600, {
-      value: quote,
-    });
+    .requestInference(
+      model,
+      what.input ?? input,
+      what.mode ?? ProofMode.ATTESTED,
+      assignee,
+      ethers.ZeroAddress,
+      0,
+      block!.timestamp + 3600,
+      { value: model === modelId ? quote : await hub.quote(model, 0) },
+    );
   const receipt = (await (await tx).wait())!;
   return { gas: Number(receipt.gasUsed), request: parseRequestedEvent(receipt, hub).request };
 }
@@ -159,6 +177,142 @@ await setChallengeWindow(0);
 
 // Withdraw a credited balance.
 figures.withdraw = await gasOf(hub.connect(workerWallet).withdraw(workerWallet.address));
+
+// QUORUM: three workers answer one request (the default quorum of 2, so three seats), each with
+// a commit and a reveal; the first commit opens the round, the second matching reveal settles it
+// in the hub and the third closes and pays the round. Per worker: all six transactions over three.
+{
+  const coordinator = QuorumCoordinator__factory.connect(
+    await deployed.quorumCoordinator.getAddress(),
+    admin,
+  );
+  const members = [workerWallet];
+  for (let i = 0; i < 2; i++) {
+    const member = ethers.Wallet.createRandom().connect(ethers.provider);
+    await (
+      await admin.sendTransaction({ to: member.address, value: ethers.parseEther("10") })
+    ).wait();
+    await (await workers.connect(member).register(ENV, { value: ethers.parseEther("1") })).wait();
+    members.push(member);
+  }
+  const quorumModel = ethers.sha256(ethers.toUtf8Bytes("quorum model"));
+  await (
+    await models.connect(modelOwner).registerModel(quorumModel, {
+      uri: "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
+      inputShape: [1, 16],
+      outputShape: [1, 1],
+      decimals: 6,
+      feeWei: ethers.parseEther("0.001"),
+      proofModes: proofModesMask(ProofMode.ATTESTED, ProofMode.QUORUM),
+      previousVersion: ethers.ZeroHash,
+    })
+  ).wait();
+  const round = async (): Promise<number> => {
+    const { request: req } = await request(requester, ethers.ZeroAddress, {
+      modelId: quorumModel,
+      mode: ProofMode.QUORUM,
+    });
+    let gas = 0;
+    const salts = members.map((_, i) => ethers.id(`salt ${req.id} ${i}`));
+    for (const [i, member] of members.entries()) {
+      const commitment = await coordinator.commitmentOf(
+        req.id,
+        member.address,
+        keccak256(output),
+        salts[i],
+      );
+      gas += await gasOf(coordinator.connect(member).commit(req, commitment));
+    }
+    for (const [i, member] of members.entries()) {
+      gas += await gasOf(coordinator.connect(member).reveal(req, output, salts[i]));
+    }
+    return gas;
+  };
+  await round(); // warm-up: the members' balances in the coordinator exist from here on
+  figures["submitResult.quorum3.perWorker"] = Math.round((await round()) / members.length);
+}
+
+// Disputes over an ATTESTED result of a model with a ZK verifier: `challenge` (bond, within the
+// window), then the dispute resolver decides with a real Groth16 proof of the right output
+// (credit-risk, development setup): the result is overturned, the worker slashed, the challenger
+// paid, the requester refunded.
+{
+  const resolver = DisputeResolver__factory.connect(
+    await deployed.disputeResolver.getAddress(),
+    admin,
+  );
+  const zkModel = sampleModel("credit-risk");
+  const artifacts = await buildZkArtifacts(zkModel.bytes, {
+    cacheDir: new URL("../.cache/zk/", import.meta.url).pathname,
+    insecureDevSetup: true,
+  });
+  await (
+    await models.connect(modelOwner).registerModel(zkModel.modelId, {
+      uri: "file://models/credit-risk.onnx",
+      inputShape: zkModel.inputShape,
+      outputShape: zkModel.outputShape,
+      decimals: zkModel.decimals,
+      feeWei: ethers.parseEther("0.001"),
+      proofModes: proofModesMask(ProofMode.ATTESTED, ProofMode.ZK),
+      previousVersion: ethers.ZeroHash,
+    })
+  ).wait();
+  await deployZkModel(modelOwner, await models.getAddress(), artifacts);
+  await setChallengeWindow(3600);
+  const prover = new ZkProver();
+  const bond = (await hub.disputeConfig()).challengeBondWei;
+  const dispute = async (seed: number): Promise<{ challenge: number; resolve: number }> => {
+    // The slash left the worker below the minimum: top it up, as an operator would.
+    const staked = (await workers.getWorker(workerWallet.address)).stakeWei;
+    const minimum = await workers.MIN_STAKE_WEI();
+    if (staked < minimum)
+      await (await workers.connect(workerWallet).addStake({ value: minimum - staked })).wait();
+    const zkInput = encodeTensor(
+      zkModel.inputShape,
+      quantize(zkModel.sampleInput(seed), zkModel.decimals),
+    );
+    const { request: req } = await request(requester, ethers.ZeroAddress, {
+      modelId: zkModel.modelId,
+      mode: ProofMode.ATTESTED,
+      input: zkInput,
+    });
+    const proved = await prover.prove(artifacts, {
+      request: req,
+      input: ethers.getBytes(zkInput),
+      worker: other.address,
+      chainId,
+      hub: await resolver.getAddress(),
+    });
+    const elements = zkModel.outputShape.reduce((a, b) => a * b, 1);
+    const wrongOutput = encodeTensor(zkModel.outputShape, new Array(elements).fill(123_456_789));
+    const submitted = (await (
+      await hub.connect(other).submitResult(req, wrongOutput, ENV, await sign(req, wrongOutput))
+    ).wait())!;
+    const { submission } = parseSubmittedEvent(submitted, hub);
+    const challengeTx = await hub
+      .connect(other)
+      .challenge(req, submission, keccak256(proved.output), { value: bond });
+    const challengeReceipt = (await challengeTx.wait())!;
+    const challengedAt = (await ethers.provider.getBlock(challengeReceipt.blockNumber))!.timestamp;
+    const record = {
+      challenger: other.address,
+      bondWei: bond,
+      claimedOutputHash: keccak256(proved.output),
+      challengedAt,
+    };
+    const resolve = await gasOf(
+      resolver
+        .connect(other)
+        .resolveWithProof(req, submission, record, proved.output, proved.proof),
+    );
+    return { challenge: Number(challengeReceipt.gasUsed), resolve };
+  };
+  await dispute(1); // warm-up
+  const measured = await dispute(2);
+  figures.challenge = measured.challenge;
+  figures["resolveDispute.zk"] = measured.resolve;
+  await prover.close();
+}
 
 console.table(Object.entries(figures).map(([key, gas]) => ({ key, gas })));
 const targets: [string, number, number][] = [
