@@ -1,0 +1,423 @@
+import { useEffect, useState, type ReactNode } from "react";
+import { ProofMode, enumName, recoverResultSigner, resultFields } from "@verity/contracts";
+import {
+  RequestNotFoundError,
+  decodeOutput,
+  getResult,
+  type InferenceResult,
+  type ModelInfo,
+} from "@verity/sdk";
+import type { JsonReceipt, Problem, VerifyResponse } from "../../src/api.js";
+import { statusLabel, type ChainIndex, type TimelineEvent } from "../chain.js";
+import { Meter, ScoreBars, TensorImage, ValueGrid, imageSide } from "../charts.js";
+import { AddressLink, Facts, Hex, Mark, ProblemView, Status } from "../components.js";
+import { clock, eth, integer, modelName, shape } from "../format.js";
+import { href } from "../router.js";
+import { latency } from "./Requests.js";
+
+type Loaded =
+  | { kind: "loading" }
+  | { kind: "found"; result: InferenceResult; model?: ModelInfo }
+  | { kind: "problem"; problem: Problem };
+
+/**
+ * One request: its input and output decoded (and drawn where the shape suits it), the proof and
+ * what checked it, the signer and its environment, the timeline, and independent verification.
+ */
+export function RequestDetailPage({ index, id }: { index: ChainIndex; id: string }) {
+  const [loaded, setLoaded] = useState<Loaded>({ kind: "loading" });
+  const row = /^\d+$/.test(id) ? index.requests.get(BigInt(id)) : undefined;
+  // Read the request again whenever the index sees something happen to it.
+  const changes = row?.events.length ?? 0;
+
+  useEffect(() => {
+    if (!/^\d+$/.test(id)) {
+      setLoaded({
+        kind: "problem",
+        problem: {
+          title: "Not a request id",
+          message: `"${id}" is not a request id: ids are whole numbers (#1, #2, …).`,
+          fix: "pick a request from the list.",
+        },
+      });
+      return;
+    }
+    let cancelled = false;
+    getResult(index.client, BigInt(id)).then(
+      (result) => {
+        if (!cancelled)
+          setLoaded({ kind: "found", result, model: index.model(result.request.modelId) });
+      },
+      (error: unknown) => {
+        if (cancelled) return;
+        if (error instanceof RequestNotFoundError) {
+          const count = index.requests.size;
+          setLoaded({
+            kind: "problem",
+            problem: {
+              title: "Unknown request",
+              message: `Request ${id} does not exist on this hub (${index.client.addresses.inferenceHub}, chain ${index.client.chainId}).`,
+              fix:
+                count === 0
+                  ? "no request has been made on this hub yet."
+                  : `this hub has ${count} request${count === 1 ? "" : "s"} since block ${index.client.fromBlock}; pick one from the list. A restarted devnet starts again from #1.`,
+            },
+          });
+        } else {
+          const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+          setLoaded({ kind: "problem", problem: { title: `Cannot read request ${id}`, message } });
+        }
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [id, index, changes]);
+
+  if (loaded.kind === "loading") return <p className="muted">Reading request {id}…</p>;
+  if (loaded.kind === "problem") {
+    return (
+      <ProblemView problem={loaded.problem}>
+        <p>
+          <a href={href("requests")}>← all requests</a>
+        </p>
+      </ProblemView>
+    );
+  }
+  const { result, model } = loaded;
+  const mode = enumName(ProofMode, result.request.proofMode);
+  return (
+    <section className="request-detail" data-request={String(result.requestId)}>
+      <p>
+        <a href={href("requests")}>← all requests</a>
+      </p>
+      <h1>
+        Request #{String(result.requestId)} <Status status={statusLabel(result.status)} />
+      </h1>
+      <Facts
+        rows={[
+          [
+            "model",
+            <>
+              <a href={href("requests", { model: result.request.modelId })}>
+                {modelName(model?.uri)}
+              </a>{" "}
+              <Hex value={result.request.modelId} />
+            </>,
+          ],
+          ["proof mode", mode],
+          ["requester", <code className="hash">{result.request.requester}</code>],
+          ["assigned to", <AddressLink address={result.request.assignee} />],
+          [
+            "escrow",
+            `model fee ${eth(result.request.modelFeeWei)}, worker reward ${eth(result.request.workerRewardWei)}, callback fee ${eth(result.request.callbackFeeWei)}`,
+          ],
+          [
+            "callback",
+            /^0x0{40}$/.test(result.request.callback)
+              ? "none"
+              : `${result.request.callback}, ${integer(result.request.callbackGasLimit)} gas`,
+          ],
+          ["deadline", clock(Number(result.request.deadline))],
+          ["latency", row ? latency(row, index) : "—"],
+          [
+            "gas",
+            <>
+              request {integer(result.requested.gasUsed)}
+              {result.result && <>, result {integer(result.result.submitted.gasUsed)}</>}
+              {result.outcome &&
+                result.outcome.transaction.transactionHash !==
+                  result.result?.submitted.transactionHash && (
+                  <>
+                    , {result.outcome.kind} {integer(result.outcome.transaction.gasUsed)}
+                  </>
+                )}
+            </>,
+          ],
+        ]}
+      />
+      <div className="columns">
+        <Panel title="Input">
+          <TensorView hex={result.input} model={model} role="input" />
+        </Panel>
+        <Panel title="Output">
+          {result.result ? (
+            <TensorView hex={result.result.output} model={model} role="output" />
+          ) : (
+            <p className="muted">
+              {result.outcome
+                ? `No output: the request was ${result.outcome.kind}.`
+                : "No result yet: waiting for a worker."}
+            </p>
+          )}
+        </Panel>
+      </div>
+      {result.result && <ProofPanel result={result} index={index} />}
+      <Panel title="Timeline">
+        <Timeline events={row?.events ?? []} index={index} />
+      </Panel>
+      {result.result && <VerifyPanel requestId={String(result.requestId)} />}
+    </section>
+  );
+}
+
+function Panel({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section className="panel" data-panel={title.toLowerCase()}>
+      <h2>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+/** A tensor decoded at the model's decimals, drawn as an image, bars or a meter when it suits. */
+function TensorView({
+  hex,
+  model,
+  role,
+}: {
+  hex: string;
+  model?: ModelInfo;
+  role: "input" | "output";
+}) {
+  let decoded;
+  try {
+    decoded = decodeOutput({ decimals: model?.decimals ?? 0 }, hex);
+  } catch (error) {
+    return <p className="bad">Not a canonical tensor: {String((error as Error).message)}</p>;
+  }
+  const side = imageSide(decoded.shape);
+  const count = decoded.real.length;
+  return (
+    <>
+      <p className="muted">
+        shape {shape(decoded.shape)}, {count} value{count === 1 ? "" : "s"}, fixed point at{" "}
+        {model?.decimals ?? "?"} decimals, {(hex.length - 2) / 2} bytes
+      </p>
+      {side !== undefined ? (
+        <TensorImage
+          values={decoded.real}
+          side={side}
+          label={`${role} as a ${side}x${side} image`}
+        />
+      ) : role === "output" && count === 1 ? (
+        <Meter value={decoded.real[0]} label="score" />
+      ) : role === "output" && count <= 32 ? (
+        <ScoreBars values={decoded.real} label="class scores" />
+      ) : null}
+      <details open={side === undefined}>
+        <summary>values</summary>
+        <ValueGrid values={decoded.real} />
+      </details>
+    </>
+  );
+}
+
+/** The proof, what checked it on-chain, and a signature check made right here in the page. */
+function ProofPanel({ result, index }: { result: InferenceResult; index: ChainIndex }) {
+  const submitted = result.result!;
+  const { submission, proof } = submitted;
+  const mode = enumName(ProofMode, result.request.proofMode);
+  let recovered: { signer?: string; error?: string } = {};
+  if (mode === "ATTESTED" && proof !== undefined) {
+    try {
+      recovered.signer = recoverResultSigner(
+        index.client.addresses.inferenceHub,
+        index.client.chainId,
+        resultFields(result.request, submitted.output, submission.environmentId),
+        proof,
+      );
+    } catch (error) {
+      recovered = { error: String((error as Error).message).split("\n")[0] };
+    }
+  }
+  const signedByWorker = recovered.signer?.toLowerCase() === submission.worker.toLowerCase();
+  const environment = index.environments.get(submission.environmentId);
+  const worker = index.workers.get(submission.worker.toLowerCase());
+  const checkedBy =
+    mode === "ATTESTED"
+      ? `the InferenceHub (${index.client.addresses.inferenceHub}): it recovered the EIP-712 signature and asked the WorkerRegistry (${index.client.addresses.workerRegistry}) that the signer is staked on the approved environment it signed`
+      : mode === "ZK"
+        ? "the model's Groth16 verifier contract, called by the hub through its ZK proof verifier"
+        : "the hub's quorum verifier: k workers committed, then revealed the same output";
+  return (
+    <Panel title="Proof">
+      <Facts
+        rows={[
+          ["kind", mode === "ATTESTED" ? "EIP-712 signature by a staked worker" : mode],
+          ["checked by", checkedBy],
+          [
+            "checked in",
+            <>
+              transaction <Hex value={submitted.submitted.transactionHash} />, block{" "}
+              {submitted.submitted.blockNumber}
+            </>,
+          ],
+          [
+            "proof",
+            proof === undefined ? (
+              <span className="muted">
+                not in the submitting transaction's calldata (relayed by a contract)
+              </span>
+            ) : (
+              <code className="wrap" data-testid="proof">
+                {proof}
+              </code>
+            ),
+          ],
+          ...(mode === "ATTESTED" && proof !== undefined
+            ? ([
+                [
+                  "signer (recovered in this page)",
+                  recovered.signer ? (
+                    <span data-testid="recovered-signer">
+                      <Mark ok={signedByWorker} /> <code>{recovered.signer}</code>{" "}
+                      {signedByWorker
+                        ? "— the worker the hub credited"
+                        : `— not the credited worker ${submission.worker}`}
+                    </span>
+                  ) : (
+                    <span className="bad">does not recover: {recovered.error}</span>
+                  ),
+                ],
+              ] as [string, ReactNode][])
+            : []),
+          ["credited worker", <code className="hash">{submission.worker}</code>],
+          [
+            "worker stake now",
+            worker
+              ? `${eth(worker.stakeWei)}${worker.slashes.length ? `, slashed ${worker.slashes.length}×` : ""}`
+              : "—",
+          ],
+          [
+            "signed environment",
+            <>
+              <code className="hash">{submission.environmentId}</code>
+              <br />
+              {environment ? (
+                <span data-testid="environment">
+                  <Mark ok={environment.approved} /> {environment.approved ? "approved" : "revoked"}
+                  : {environment.description}
+                </span>
+              ) : (
+                <span className="bad">not an environment approved on this chain</span>
+              )}
+            </>,
+          ],
+          ["output hash", <code className="hash">{submission.outputHash}</code>],
+          [
+            "challenge window",
+            result.request.challengeWindowSeconds === 0n
+              ? "none: final when submitted"
+              : `until ${clock(Number(submission.finalizableAt))}`,
+          ],
+        ]}
+      />
+    </Panel>
+  );
+}
+
+function Timeline({ events, index }: { events: TimelineEvent[]; index: ChainIndex }) {
+  if (events.length === 0)
+    return <p className="muted">No events seen for it since block {index.client.fromBlock}.</p>;
+  return (
+    <ol className="timeline">
+      {events.map((event) => (
+        <li key={`${event.tx}:${event.logIndex}`} data-event={event.name}>
+          <span className="when">
+            {clock(index.timestamp(event.block))} · block {event.block}
+          </span>
+          <strong>{event.name}</strong> <span className="detail">{event.detail}</span>{" "}
+          <Hex value={event.tx} keep={4} />
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** Asks the explorer's server to re-run the model and check the proof, and shows the receipt. */
+function VerifyPanel({ requestId }: { requestId: string }) {
+  const [state, setState] = useState<
+    | { kind: "idle" }
+    | { kind: "running" }
+    | { kind: "done"; receipt: JsonReceipt }
+    | { kind: "problem"; problem: Problem }
+  >({ kind: "idle" });
+  useEffect(() => setState({ kind: "idle" }), [requestId]);
+  const run = async () => {
+    setState({ kind: "running" });
+    try {
+      const response = await fetch(`api/verify/${requestId}`, { method: "POST" });
+      const body = (await response.json()) as VerifyResponse;
+      setState(
+        "receipt" in body
+          ? { kind: "done", receipt: body.receipt }
+          : { kind: "problem", problem: body.problem },
+      );
+    } catch (error) {
+      setState({
+        kind: "problem",
+        problem: {
+          title: "The explorer's server did not answer",
+          message: String(error),
+          fix: "start it again with `pnpm explorer`.",
+        },
+      });
+    }
+  };
+  return (
+    <Panel title="Verify independently">
+      <p>
+        Don't trust, re-execute: the explorer's server fetches the model from its uri, checks its
+        SHA-256 against the registry, re-runs it with onnxruntime on this input exactly as a worker
+        does, compares the output hash with the one accepted on-chain, and checks the proof (the
+        SDK's <code>verifyResult</code>; the same as <code>verity verify {requestId}</code>).
+      </p>
+      <button type="button" onClick={run} disabled={state.kind === "running"} data-testid="verify">
+        {state.kind === "running"
+          ? "Verifying…"
+          : state.kind === "done"
+            ? "Verify again"
+            : "Verify independently"}
+      </button>
+      {state.kind === "problem" && <ProblemView problem={state.problem} />}
+      {state.kind === "done" && <Receipt receipt={state.receipt} />}
+    </Panel>
+  );
+}
+
+function Receipt({ receipt }: { receipt: JsonReceipt }) {
+  return (
+    <div className={`receipt ${receipt.matches ? "verified" : "mismatch"}`} data-testid="receipt">
+      <h3>
+        <Mark ok={receipt.matches} />{" "}
+        {receipt.matches ? "Verified by re-execution" : "Does not verify"}
+      </h3>
+      <p>{receipt.summary}</p>
+      <table className="checks">
+        <tbody>
+          {receipt.checks.map((check) => (
+            <tr key={check.name} data-check={check.name}>
+              <td>
+                <Mark ok={check.ok} />
+              </td>
+              <th>{check.name}</th>
+              <td>{check.detail}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Facts
+        rows={[
+          ["output on-chain", <code className="hash">{receipt.output.onChainHash}</code>],
+          ["output re-computed", <code className="hash">{receipt.output.localHash ?? "—"}</code>],
+          [
+            "re-ran in",
+            `${receipt.environment.local.description}${receipt.environment.sameAsLocal ? " (the environment the worker signed)" : " (not the environment the worker signed)"}`,
+          ],
+          ["took", `${receipt.elapsedMs} ms on the explorer's server`],
+        ]}
+      />
+    </div>
+  );
+}

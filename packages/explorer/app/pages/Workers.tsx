@@ -1,0 +1,228 @@
+import { useEffect, useState, type ReactNode } from "react";
+import type { WorkerEndpointReport } from "../../src/api.js";
+import type { ChainIndex, WorkerRow } from "../chain.js";
+import { Empty, Facts, Hex, Mark } from "../components.js";
+import { duration, eth, integer, real } from "../format.js";
+import { href } from "../router.js";
+
+const METRICS_POLL_MS = 2_000;
+
+/** Staked workers: stake, environment, results, slashes, and uptime from their metrics. */
+export function WorkersPage({ index }: { index: ChainIndex }) {
+  const endpoints = useWorkerEndpoints();
+  const workers = [...index.workers.values()];
+  const matched = new Map<string, WorkerEndpointReport>();
+  const unmatched: WorkerEndpointReport[] = [];
+  for (const endpoint of endpoints ?? []) {
+    const address = endpoint.address?.toLowerCase();
+    if (address !== undefined && index.workers.has(address)) matched.set(address, endpoint);
+    else unmatched.push(endpoint);
+  }
+  // One worker and one endpoint nobody named: they are each other's.
+  if (
+    workers.length === 1 &&
+    matched.size === 0 &&
+    unmatched.length === 1 &&
+    !unmatched[0].address
+  ) {
+    matched.set(workers[0].address.toLowerCase(), unmatched.pop()!);
+  }
+  return (
+    <section>
+      <h1>Workers</h1>
+      <p className="lede">
+        Workers stake ETH and declare the environment they run in (worker build, onnxruntime, Node,
+        execution settings); only an approved environment and enough stake make a worker eligible,
+        and a result proved wrong costs it stake.
+      </p>
+      {workers.length === 0 ? (
+        <Empty title="No workers registered">
+          <p>Start one; it stakes and registers itself:</p>
+          <pre>
+            VERITY_PRIVATE_KEY=0x… pnpm worker --rpc-url {index.client.rpcUrl} --register-stake-eth
+            1
+          </pre>
+        </Empty>
+      ) : (
+        <div className="cards">
+          {workers.map((worker) => (
+            <WorkerCard
+              key={worker.address}
+              worker={worker}
+              index={index}
+              endpoint={matched.get(worker.address.toLowerCase())}
+              endpointsLoaded={endpoints !== undefined}
+            />
+          ))}
+        </div>
+      )}
+      {unmatched.length > 0 && (
+        <section className="endpoints">
+          <h2>Other metrics endpoints</h2>
+          {unmatched.map((endpoint) => (
+            <p key={endpoint.url}>
+              <code>{endpoint.url}</code>
+              {endpoint.address && (
+                <> (worker {endpoint.address}, not registered on this hub)</>
+              )}:{" "}
+              {endpoint.reachable ? (
+                `up ${duration(endpoint.metrics?.uptimeSeconds)}`
+              ) : (
+                <span className="muted">not reachable ({endpoint.error})</span>
+              )}
+            </p>
+          ))}
+        </section>
+      )}
+    </section>
+  );
+}
+
+function WorkerCard({
+  worker,
+  index,
+  endpoint,
+  endpointsLoaded,
+}: {
+  worker: WorkerRow;
+  index: ChainIndex;
+  endpoint: WorkerEndpointReport | undefined;
+  endpointsLoaded: boolean;
+}) {
+  const mine = index
+    .requestList()
+    .filter((row) => row.worker?.toLowerCase() === worker.address.toLowerCase());
+  const settled = mine.filter((row) => row.status === "settled").length;
+  const failed = mine.filter((row) => row.status === "failed").length;
+  const slashed = worker.slashes.reduce((total, slash) => total + slash.amountWei, 0n);
+  const environment = worker.environmentId
+    ? index.environments.get(worker.environmentId)
+    : undefined;
+  const metrics = endpoint?.metrics;
+  return (
+    <article className="card worker" data-worker={worker.address}>
+      <h2>
+        <Hex value={worker.address} keep={8} />{" "}
+        <span className={`tag ${worker.eligible ? "active" : "deprecated"}`}>
+          {worker.eligible ? "eligible" : "not eligible"}
+        </span>
+      </h2>
+      <Facts
+        rows={[
+          ["address", <code className="hash">{worker.address}</code>],
+          ["stake", <span data-testid="stake">{eth(worker.stakeWei)}</span>],
+          [
+            "unbonding",
+            worker.unbondingWei
+              ? `${eth(worker.unbondingWei)}, withdrawable ${new Date(Number(worker.withdrawableAt) * 1000).toLocaleString()}`
+              : "nothing",
+          ],
+          [
+            "environment",
+            <>
+              <Hex value={worker.environmentId} />{" "}
+              {environment ? (
+                <>
+                  <Mark ok={environment.approved} /> {environment.approved ? "approved" : "revoked"}
+                  : {environment.description}
+                </>
+              ) : (
+                <span className="muted">not approved on this chain</span>
+              )}
+            </>,
+          ],
+          [
+            "results",
+            <a href={href("requests", { worker: worker.address })} data-testid="results">
+              {mine.length} answered: {settled} settled, {failed} refused as invalid input,{" "}
+              {mine.length - settled - failed} open or challenged
+            </a>,
+          ],
+          [
+            "slashes",
+            worker.slashes.length === 0 ? (
+              "none"
+            ) : (
+              <span className="bad">
+                {worker.slashes.length}, {eth(slashed)} in all
+              </span>
+            ),
+          ],
+          ["registered", `block ${worker.registered.block}`],
+          [
+            "uptime",
+            endpoint?.reachable ? (
+              <span data-testid="uptime">
+                up {duration(metrics?.uptimeSeconds)} ·{" "}
+                {endpoint.health?.ok
+                  ? "healthy"
+                  : `unhealthy${endpoint.health?.ineligible ? `: ${String(endpoint.health.ineligible)}` : ""}`}{" "}
+                (<code>{endpoint.url}</code>)
+              </span>
+            ) : endpoint ? (
+              <span className="muted">
+                metrics not reachable at {endpoint.url} ({endpoint.error})
+              </span>
+            ) : (
+              <span className="muted">
+                {endpointsLoaded
+                  ? "no metrics endpoint known for this worker (start the explorer with --worker-metrics ADDRESS=URL)"
+                  : "…"}
+              </span>
+            ),
+          ],
+          ...(metrics
+            ? ([
+                [
+                  "worker counters",
+                  <span data-testid="counters">
+                    seen {integer(metrics.requestsSeen)}, settled {integer(metrics.requestsSettled)}
+                    , failed {integer(metrics.requestsFailed)}, skipped{" "}
+                    {integer(metrics.requestsSkipped)}, abandoned{" "}
+                    {integer(metrics.requestsAbandoned)}, in flight{" "}
+                    {integer(metrics.requestsInFlight)}, RPC errors {integer(metrics.rpcErrors)}
+                  </span>,
+                ],
+                [
+                  "timings",
+                  `inference ${ms(metrics.inferenceSecondsMean)} mean, request seen → settled ${ms(metrics.endToEndSecondsMean)} mean`,
+                ],
+                [
+                  "balances",
+                  `${real(metrics.balanceEth ?? 0)} ETH for gas, ${real(metrics.withdrawableEth ?? 0)} ETH earned in the hub`,
+                ],
+              ] as [string, ReactNode][])
+            : []),
+        ]}
+      />
+    </article>
+  );
+}
+
+function ms(seconds: number | undefined): string {
+  return seconds === undefined ? "—" : `${real(seconds * 1000)} ms`;
+}
+
+/** The explorer server's reading of the workers' /healthz and /metrics, refreshed. */
+function useWorkerEndpoints(): WorkerEndpointReport[] | undefined {
+  const [reports, setReports] = useState<WorkerEndpointReport[]>();
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout>;
+    const load = async () => {
+      try {
+        const response = await fetch("api/workers", { cache: "no-store" });
+        if (!stopped) setReports((await response.json()) as WorkerEndpointReport[]);
+      } catch {
+        // The explorer's server is gone: keep the last reading.
+      }
+      if (!stopped) timer = setTimeout(load, METRICS_POLL_MS);
+    };
+    void load();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, []);
+  return reports;
+}

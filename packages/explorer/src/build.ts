@@ -1,0 +1,99 @@
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The explorer's package directory. */
+const PACKAGE_DIR = fileURLToPath(new URL("../", import.meta.url));
+/** Sources of the page: the app itself and the workspace packages it bundles. */
+const APP_DIR = join(PACKAGE_DIR, "app");
+const BUNDLED_SOURCES = [
+  APP_DIR,
+  join(PACKAGE_DIR, "../sdk/src"),
+  join(PACKAGE_DIR, "../contracts/src"),
+  join(PACKAGE_DIR, "../contracts/typechain"),
+  join(PACKAGE_DIR, "../models/src"),
+];
+/** Where the built page goes; the server serves it from here. */
+export const DEFAULT_DIST_DIR = join(PACKAGE_DIR, "dist");
+
+const shim = (name: string) => join(APP_DIR, "shims", name);
+
+export interface BuildAppOptions {
+  outDir?: string;
+  /** Build even when the output is newer than every source. */
+  force?: boolean;
+}
+
+/**
+ * Builds the page with Vite into `outDir` when it is missing or older than its sources (the app,
+ * and the SDK, contracts and models packages it bundles). The SDK's Node-only corners (deployment
+ * files, model re-execution, pino) are replaced with small stand-ins: the page reads the chain,
+ * and the explorer's server re-executes.
+ *
+ * @returns whether it built.
+ */
+export async function buildApp(options: BuildAppOptions = {}): Promise<boolean> {
+  const outDir = options.outDir ?? DEFAULT_DIST_DIR;
+  if (!options.force && (await isFresh(outDir))) return false;
+  const { build, createLogger } = await import("vite");
+  const logger = createLogger("warn");
+  // deployments.ts finds the deployments directory at run time; the page never reads it.
+  const expected = (message: string) => message.includes("deploy/deployments");
+  const { warn, warnOnce } = logger;
+  logger.warn = (message, options) => expected(message) || warn(message, options);
+  logger.warnOnce = (message, options) => expected(message) || warnOnce(message, options);
+  await build({
+    configFile: false,
+    root: APP_DIR,
+    base: "./",
+    // Tests run with NODE_ENV=test; the page is always a production build.
+    mode: "production",
+    customLogger: logger,
+    logLevel: "warn",
+    resolve: {
+      alias: [
+        { find: /^node:[a-z/]+$/, replacement: shim("node.ts") },
+        { find: /^pino$/, replacement: shim("pino.ts") },
+        { find: /^@verity\/worker\/inference$/, replacement: shim("workerInference.ts") },
+      ],
+    },
+    oxc: { jsx: { runtime: "automatic", development: false } },
+    define: { "process.env.NODE_ENV": JSON.stringify("production") },
+    build: {
+      outDir,
+      emptyOutDir: true,
+      target: "es2022",
+      chunkSizeWarningLimit: 2_000,
+      reportCompressedSize: false,
+    },
+  });
+  return true;
+}
+
+async function isFresh(outDir: string): Promise<boolean> {
+  let built: number;
+  try {
+    built = (await stat(join(outDir, "index.html"))).mtimeMs;
+  } catch {
+    return false;
+  }
+  for (const dir of BUNDLED_SOURCES) {
+    if ((await newestMtime(dir)) > built) return false;
+  }
+  return true;
+}
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return newest;
+}

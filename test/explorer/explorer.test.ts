@@ -1,0 +1,349 @@
+import { expect } from "chai";
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { encodeTensor } from "@verity/contracts";
+import {
+  ACCOUNTS,
+  freePort,
+  spawnWorker,
+  startDevnet,
+  type Devnet,
+  type WorkerProcess,
+} from "@verity/devnet";
+import { startExplorer, type Explorer } from "@verity/explorer";
+import { launchChromium, type Browser, type Page } from "@verity/explorer/browser";
+import { sampleModel } from "@verity/models";
+import {
+  createVerityClient,
+  requestInference,
+  waitForResult,
+  type VerityClient,
+} from "@verity/sdk";
+
+/** The part of a canvas element the image check reads (the tests compile without DOM types). */
+interface CanvasLike {
+  getContext(kind: "2d"): {
+    getImageData(x: number, y: number, width: number, height: number): { data: ArrayLike<number> };
+  };
+}
+
+/** Screenshots land here, one per page and state, for a person to look at. */
+const SCREENSHOTS = fileURLToPath(new URL("../../reports/explorer/", import.meta.url));
+
+/**
+ * The explorer end to end, as a person would use it: a devnet (a real `hardhat node` with Verity
+ * and the sample models) and a real worker process, requests sent through the SDK, the explorer's
+ * server, and headless Chromium loading each page. Asserts what is on screen and saves
+ * screenshots under reports/explorer/.
+ */
+describe("explorer in headless Chromium", function () {
+  this.timeout(120_000);
+
+  let devnet: Devnet;
+  let worker: WorkerProcess;
+  let client: VerityClient;
+  let explorer: Explorer;
+  let browser: Browser;
+  let page: Page;
+  let hubAddress: string;
+  const ids = { credit: 0n, mnist: 0n, refused: 0n };
+
+  before(async () => {
+    await mkdir(SCREENSHOTS, { recursive: true });
+    devnet = await startDevnet();
+    worker = await spawnWorker(devnet);
+    const metricsUrl = await worker.httpUrl();
+    hubAddress = await devnet.hub.getAddress();
+    client = await createVerityClient({
+      rpcUrl: devnet.node.url,
+      hubAddress,
+      signer: devnet.signer(ACCOUNTS.requester),
+      pollingIntervalMs: 50,
+    });
+    const credit = devnet.models["credit-risk"].modelId;
+    const mnist = devnet.models["mnist-mlp"].modelId;
+    ids.credit = (
+      await requestInference(client, {
+        modelId: credit,
+        input: sampleModel("credit-risk").sampleInput(1),
+      })
+    ).requestId;
+    ids.mnist = (
+      await requestInference(client, {
+        modelId: mnist,
+        input: sampleModel("mnist-mlp").sampleInput(3),
+      })
+    ).requestId;
+    // The right number of bytes, the wrong shape: the hub takes it, the worker refuses it.
+    ids.refused = (
+      await requestInference(client, {
+        modelId: credit,
+        input: encodeTensor([16, 1], Array(16).fill(1)),
+        validateInput: false,
+      })
+    ).requestId;
+    for (const requestId of Object.values(ids)) {
+      await waitForResult(client, { requestId, until: "final", timeoutMs: 30_000 });
+    }
+    [explorer, browser] = await Promise.all([
+      startExplorer({
+        rpcUrl: devnet.node.url,
+        hubAddress,
+        port: 0,
+        pollIntervalMs: 250,
+        workerEndpoints: [{ address: worker.address, url: metricsUrl }],
+      }),
+      launchChromium(),
+    ]);
+    page = await newPage(900);
+  });
+
+  /** Errors the page threw or logged: a test fails on them rather than on a blank screen. */
+  const pageErrors: string[] = [];
+
+  async function newPage(height: number): Promise<Page> {
+    const opened = await browser.newPage({ viewport: { width: 1280, height } });
+    opened.setDefaultTimeout(15_000);
+    opened.on("pageerror", (error) => pageErrors.push(error.stack ?? error.message));
+    opened.on("console", (message) => {
+      if (message.type() === "error") pageErrors.push(message.text());
+    });
+    return opened;
+  }
+
+  afterEach(function () {
+    const errors = pageErrors.splice(0);
+    if (errors.length > 0 && this.currentTest?.state === "failed") {
+      console.error(`errors in the page:\n${errors.join("\n")}`);
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    await explorer?.close();
+    client?.destroy();
+    await worker?.stop();
+    await devnet?.stop();
+  });
+
+  async function open(path: string): Promise<void> {
+    await page.goto(`${explorer.url}#/${path}`);
+    await page.locator('[data-testid="chain-badge"]').waitFor();
+  }
+
+  /** Waits until the requests table shows exactly `count` rows. */
+  async function expectRows(count: number): Promise<void> {
+    const rows = page.locator("tr[data-request]");
+    await rows.nth(count - 1).waitFor();
+    await rows.nth(count).waitFor({ state: "detached" });
+  }
+
+  async function screenshot(name: string, target: Page = page): Promise<void> {
+    await target.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+  }
+
+  it("Models: both sample models with id, uri, shapes, fee, proof modes, versions and requests served", async () => {
+    await open("models");
+    const credit = page.locator('[data-model="credit-risk"]');
+    const mnist = page.locator('[data-model="mnist-mlp"]');
+    await credit.waitFor();
+    expect(await credit.textContent()).to.include(devnet.models["credit-risk"].modelId);
+    expect(await credit.textContent()).to.include("input [1, 16] → output [1, 1]");
+    expect(await credit.textContent()).to.include("0.001 ETH per inference");
+    expect(await credit.textContent()).to.include("ATTESTED");
+    expect(await credit.textContent()).to.include("first version");
+    expect(await credit.locator('[data-testid="served"]').textContent()).to.equal(
+      "2 requests, 1 settled",
+    );
+    expect(await mnist.textContent()).to.include("input [1, 784] → output [1, 10]");
+    expect(await mnist.locator('[data-testid="served"]').textContent()).to.equal(
+      "1 request, 1 settled",
+    );
+    await screenshot("models");
+  });
+
+  it("Requests: every request with status, mode, model, latency and gas; filters; new ones appear live", async () => {
+    await open("requests");
+    const rows = page.locator("tr[data-request]");
+    await rows.nth(2).waitFor();
+    expect(await rows.count()).to.equal(3);
+    const row = (id: bigint) => page.locator(`tr[data-request="${id}"]`);
+    expect(await row(ids.credit).getAttribute("data-status")).to.equal("settled");
+    expect(await row(ids.mnist).textContent()).to.match(/mnist-mlp/);
+    expect(await row(ids.refused).getAttribute("data-status")).to.equal("failed");
+    const creditText = await row(ids.credit).textContent();
+    expect(creditText).to.include("ATTESTED");
+    expect(creditText).to.include("credit-risk");
+    expect(creditText).to.match(/\d[\d,]* \+ \d[\d,]*/, "gas of request + result");
+    expect(creditText).to.match(/\(\d+ blocks?\)/, "latency");
+
+    await page.selectOption('select[name="status"]', "failed");
+    await expectRows(1);
+    expect(await page.locator('[data-testid="request-count"]').textContent()).to.equal(
+      "1 of 3 requests",
+    );
+    await page.selectOption('select[name="status"]', "");
+    await page.selectOption('select[name="model"]', devnet.models["mnist-mlp"].modelId);
+    await expectRows(1);
+    await page.selectOption('select[name="model"]', "");
+    await page.selectOption('select[name="worker"]', worker.address);
+    await expectRows(3);
+    await page.goto(`${explorer.url}#/requests`);
+
+    // A request sent while the page is open shows up without a reload, then settles.
+    const { requestId } = await requestInference(client, {
+      modelId: devnet.models["credit-risk"].modelId,
+      input: sampleModel("credit-risk").sampleInput(7),
+    });
+    await row(requestId).waitFor({ timeout: 10_000 });
+    await page.waitForSelector(`tr[data-request="${requestId}"][data-status="settled"]`, {
+      timeout: 15_000,
+    });
+    expect(await rows.count()).to.equal(4);
+    await screenshot("requests");
+  });
+
+  it("Request detail (mnist-mlp): the input as a 28x28 image, scores as bars, proof, signer, environment, timeline", async () => {
+    await open(`requests/${ids.mnist}`);
+    await page.locator(".request-detail").waitFor();
+    expect(await page.locator("h1").textContent()).to.match(
+      new RegExp(`Request #${ids.mnist}\\s*settled`),
+    );
+    const image = page.locator('[data-panel="input"] canvas');
+    expect(await image.getAttribute("width")).to.equal("28");
+    expect(await image.getAttribute("aria-label")).to.equal("input as a 28x28 image");
+    // The pen stroke is drawn: the canvas has both dark and light pixels.
+    const greys = await image.evaluate((element) => {
+      const canvas = element as unknown as CanvasLike;
+      const data = canvas.getContext("2d").getImageData(0, 0, 28, 28).data;
+      return new Set(Array.from({ length: 784 }, (_, i) => data[i * 4])).size;
+    });
+    expect(greys).to.be.greaterThan(1);
+    expect(await page.locator('[data-panel="output"] .bar-row').count()).to.equal(10);
+    expect(await page.locator('[data-panel="output"] .bar-row.best').count()).to.equal(1);
+
+    const proof = page.locator('[data-panel="proof"]');
+    expect(await proof.textContent()).to.include("EIP-712 signature by a staked worker");
+    expect(await proof.locator('[data-testid="proof"]').textContent()).to.match(
+      /^0x[0-9a-f]{130}$/,
+    );
+    expect(await proof.locator('[data-testid="recovered-signer"]').textContent()).to.include(
+      `${worker.address} — the worker the hub credited`,
+    );
+    expect(await proof.locator('[data-testid="environment"]').textContent()).to.include(
+      `approved: ${devnet.environment.description}`,
+    );
+    const timeline = page.locator('[data-panel="timeline"] li');
+    expect(
+      await timeline.evaluateAll((items) => items.map((item) => item.getAttribute("data-event"))),
+    ).to.deep.equal(["requested", "result submitted", "settled"]);
+    await screenshot("request-mnist");
+  });
+
+  it("Request detail: verify independently re-runs the model on the server and shows the receipt", async () => {
+    await open(`requests/${ids.credit}`);
+    await page.locator('[data-panel="output"] .meter').waitFor();
+    await page.click('[data-testid="verify"]');
+    const receipt = page.locator('[data-testid="receipt"]');
+    await receipt.waitFor({ timeout: 30_000 });
+    expect(await receipt.getAttribute("class")).to.include("verified");
+    expect(await receipt.locator("h3").textContent()).to.include("Verified by re-execution");
+    for (const check of [
+      "input",
+      "output",
+      "model",
+      "re-execution",
+      "proof",
+      "worker",
+      "environment",
+    ]) {
+      expect(
+        await receipt.locator(`tr[data-check="${check}"] .mark`).textContent(),
+        `${check} check`,
+      ).to.equal("✓");
+    }
+    await screenshot("request-credit-verified");
+  });
+
+  it("Request detail of a refused input: failed, with the worker's reason and no output", async () => {
+    await open(`requests/${ids.refused}`);
+    await page.locator(".request-detail").waitFor();
+    expect(await page.locator("h1 .status").textContent()).to.equal("failed");
+    expect(await page.locator('[data-panel="output"]').textContent()).to.include(
+      "No output: the request was failed.",
+    );
+    expect(await page.locator('[data-panel="timeline"]').textContent()).to.include(
+      "the input tensor's shape is not the model's input shape",
+    );
+    expect(await page.locator('[data-testid="verify"]').count()).to.equal(0);
+  });
+
+  it("Workers: stake, environment, results, slashes and uptime from the worker's metrics", async () => {
+    await open("workers");
+    const card = page.locator(`[data-worker="${worker.address}"]`);
+    await card.waitFor();
+    expect(await card.locator('[data-testid="stake"]').textContent()).to.equal("1 ETH");
+    expect(await card.textContent()).to.include(`approved: ${devnet.environment.description}`);
+    expect(await card.textContent()).to.include("eligible");
+    expect(await card.locator('[data-testid="results"]').textContent()).to.include(
+      "4 answered: 3 settled, 1 refused as invalid input",
+    );
+    expect(await card.textContent()).to.match(/slashes\s*none/);
+    await card.locator('[data-testid="uptime"]').waitFor();
+    expect(await card.locator('[data-testid="uptime"]').textContent()).to.match(
+      /^up \d+ s · healthy/,
+    );
+    expect(await card.locator('[data-testid="counters"]').textContent()).to.match(
+      /seen 4, settled 3/,
+    );
+    await screenshot("workers");
+  });
+
+  it("an unknown request says so, and how many there are", async () => {
+    await open("requests/999");
+    const problem = page.locator('[role="alert"]');
+    await problem.waitFor();
+    expect(await problem.locator("h2").textContent()).to.equal("Unknown request");
+    expect(await problem.textContent()).to.include("Request 999 does not exist on this hub");
+    expect(await problem.textContent()).to.include("this hub has 4 requests");
+    await screenshot("unknown-request");
+  });
+
+  it("no node running: says so, and how to start one", async () => {
+    const port = await freePort();
+    const idle = await startExplorer({ rpcUrl: `http://127.0.0.1:${port}`, hubAddress, port: 0 });
+    const other = await newPage(600);
+    try {
+      await other.goto(idle.url);
+      const problem = other.locator('[role="alert"]');
+      await problem.waitFor();
+      expect(await problem.locator("h2").textContent()).to.equal("No node running");
+      expect(await problem.textContent()).to.include(
+        `No Ethereum node answers at http://127.0.0.1:${port}`,
+      );
+      expect(await problem.textContent()).to.include("pnpm exec verity devnet");
+      await screenshot("no-node", other);
+    } finally {
+      await other.close();
+      await idle.close();
+    }
+  });
+
+  it("the wrong chain: says which chain it found", async () => {
+    const wrong = await startExplorer({ rpcUrl: devnet.node.url, hubAddress, chainId: 1, port: 0 });
+    const other = await newPage(600);
+    try {
+      await other.goto(wrong.url);
+      const problem = other.locator('[role="alert"]');
+      await problem.waitFor();
+      expect(await problem.locator("h2").textContent()).to.equal("Wrong chain");
+      expect(await problem.textContent()).to.include(
+        `is chain ${devnet.chainId}, not the expected chain 1`,
+      );
+      await screenshot("wrong-chain", other);
+    } finally {
+      await other.close();
+      await wrong.close();
+    }
+  });
+});
