@@ -171,11 +171,13 @@ describe("explorer in headless Chromium", function () {
     expect(await row(ids.credit).getAttribute("data-status")).to.equal("settled");
     expect(await row(ids.mnist).textContent()).to.match(/mnist-mlp/);
     expect(await row(ids.refused).getAttribute("data-status")).to.equal("failed");
+    // Gas and block times are fetched for the rows on screen, a moment after the rows appear.
+    const gas = /\d[\d,]* \+ \d[\d,]*/;
+    const latency = /\d+ s \(\d+ blocks?\)/;
+    await row(ids.credit).filter({ hasText: gas }).filter({ hasText: latency }).waitFor();
     const creditText = await row(ids.credit).textContent();
     expect(creditText).to.include("ATTESTED");
     expect(creditText).to.include("credit-risk");
-    expect(creditText).to.match(/\d[\d,]* \+ \d[\d,]*/, "gas of request + result");
-    expect(creditText).to.match(/\(\d+ blocks?\)/, "latency");
 
     await page.selectOption('select[name="status"]', "failed");
     await expectRows(1);
@@ -297,6 +299,35 @@ describe("explorer in headless Chromium", function () {
       /seen 4, settled 3/,
     );
     await screenshot("workers");
+  });
+
+  it("a fresh deployment: every page says it is empty and how to fill it", async () => {
+    const fresh = await startDevnet({ models: [] });
+    const empty = await startExplorer({
+      rpcUrl: fresh.node.url,
+      hubAddress: await fresh.hub.getAddress(),
+      port: 0,
+      workerEndpoints: [],
+    });
+    const other = await newPage(600);
+    try {
+      for (const [path, title, hint] of [
+        ["requests", "No requests yet", "verity infer credit-risk"],
+        ["models", "No models registered", "verity model register"],
+        ["workers", "No workers registered", "--register-stake-eth 1"],
+      ]) {
+        await other.goto(`${empty.url}#/${path}`);
+        const notice = other.locator(".empty");
+        await notice.waitFor();
+        expect(await notice.locator("h3").textContent()).to.equal(title);
+        expect(await notice.textContent()).to.include(hint);
+        if (path === "requests") await screenshot("empty-requests", other);
+      }
+    } finally {
+      await other.close();
+      await empty.close();
+      await fresh.stop();
+    }
   });
 
   it("an unknown request says so, and how many there are", async () => {

@@ -47,9 +47,10 @@ commands:
   verify <requestId>           re-run the model locally and check the result and its proof
                                off-chain: exit 0 when it matches, 7 when it does not
   worker start [worker flags]  run a worker (the verity-worker service; see docs/worker.md)
-  devnet [--port 8545] [--challenge-window-seconds 0]
+  devnet [--port 8545] [--challenge-window-seconds 0] [--explorer [--explorer-port 8555]]
                                a local chain with Verity deployed, the sample models registered
-                               and a worker running; Ctrl-C stops everything
+                               and a worker running, and with --explorer the web explorer on
+                               127.0.0.1 (docs/explorer.md); Ctrl-C stops everything
 
 global options:
   --rpc-url <url>    JSON-RPC endpoint (VERITY_RPC_URL; default ${DEFAULT_RPC_URL})
@@ -101,7 +102,12 @@ const COMMAND_OPTIONS: Record<string, Options> = {
   },
   result: { wait: { type: "boolean" }, timeout: { type: "string" } },
   verify: {},
-  devnet: { port: { type: "string" }, "challenge-window-seconds": { type: "string" } },
+  devnet: {
+    port: { type: "string" },
+    "challenge-window-seconds": { type: "string" },
+    explorer: { type: "boolean" },
+    "explorer-port": { type: "string" },
+  },
 };
 
 /** Commands that take a subcommand. */
@@ -222,6 +228,10 @@ async function run(argv: string[], out: Output): Promise<ExitCode> {
         port: optionalInteger("--port", string("port")) ?? 8545,
         challengeWindowSeconds:
           optionalInteger("--challenge-window-seconds", string("challenge-window-seconds")) ?? 0,
+        explorerPort:
+          values.explorer === true
+            ? (optionalInteger("--explorer-port", string("explorer-port")) ?? 8555)
+            : undefined,
       });
     }
     default:

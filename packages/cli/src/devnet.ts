@@ -7,6 +7,8 @@ const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export interface DevnetOptions {
   port: number;
   challengeWindowSeconds: number;
+  /** Serve the explorer (`@verity/explorer`) on this port of 127.0.0.1; none when undefined. */
+  explorerPort?: number;
 }
 
 /**
@@ -32,10 +34,12 @@ export async function devnet(out: Output, options: DevnetOptions): Promise<ExitC
     challengeWindowSeconds: options.challengeWindowSeconds,
   });
   let worker: Awaited<ReturnType<typeof spawnWorker>> | undefined;
+  let explorer: { url: string; close(): Promise<void> } | undefined;
   try {
     out.progress("starting a worker (staking 1 ETH on this machine's environment)");
     worker = await spawnWorker(chain, { settings: { pollIntervalMs: 100 } });
-    const metricsUrl = `${await worker.httpUrl()}/metrics`;
+    const workerUrl = await worker.httpUrl();
+    const metricsUrl = `${workerUrl}/metrics`;
     const requester = devAccount(ACCOUNTS.requester);
     const owner = devAccount(ACCOUNTS.modelOwner);
     const addresses = {
@@ -43,12 +47,24 @@ export async function devnet(out: Output, options: DevnetOptions): Promise<ExitC
       modelRegistry: await chain.modelRegistry.getAddress(),
       workerRegistry: await chain.workerRegistry.getAddress(),
     };
+    if (options.explorerPort !== undefined) {
+      out.progress(`starting the explorer on 127.0.0.1:${options.explorerPort}`);
+      const { startExplorer } = await import("@verity/explorer");
+      explorer = await startExplorer({
+        rpcUrl: chain.node.url,
+        hubAddress: addresses.inferenceHub,
+        chainId: chain.chainId,
+        port: options.explorerPort,
+        workerEndpoints: [{ address: worker.address, url: workerUrl }],
+      });
+    }
     const summary = {
       rpcUrl: chain.node.url,
       chainId: chain.chainId,
       ...addresses,
       environment: chain.environment,
       worker: { address: worker.address, metricsUrl },
+      ...(explorer ? { explorerUrl: explorer.url } : {}),
       models: Object.values(chain.models),
       accounts: {
         requester: { address: requester.address, privateKey: requester.privateKey },
@@ -66,6 +82,7 @@ export async function devnet(out: Output, options: DevnetOptions): Promise<ExitC
           ["WorkerRegistry", addresses.workerRegistry],
           ["environment", `${chain.environment.id} (${chain.environment.description})`],
           ["worker", `${worker.address}, metrics ${metricsUrl}`],
+          ...(explorer ? [["explorer", explorer.url]] : []),
           ...Object.values(chain.models).map((model) => [
             `model ${model.name}`,
             `${model.modelId} ${model.uri}`,
@@ -94,6 +111,7 @@ export async function devnet(out: Output, options: DevnetOptions): Promise<ExitC
     out.progress(`stopping (${stopped})`);
     return stopped.startsWith("SIG") ? EXIT.ok : EXIT.unexpected;
   } finally {
+    await explorer?.close();
     await worker?.stop();
     await chain.stop();
   }

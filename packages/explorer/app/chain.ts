@@ -309,7 +309,7 @@ export class ChainIndex {
         row.status = "settled";
         row.worker = args.worker;
         row.end = ref;
-        note("settled", `worker ${args.worker} paid; callback ${callback(args.callbackResult)}`);
+        note("settled", `worker ${args.worker} paid; ${callback(args.callbackResult)}`);
         break;
       case "RequestFailed":
         row.status = "failed";
@@ -317,7 +317,7 @@ export class ChainIndex {
         row.end = ref;
         note(
           "failed",
-          `worker ${args.worker} refused the input: ${describeFailureReason(Number(args.reason))}; requester refunded`,
+          `worker ${args.worker} refused the input: ${describeFailureReason(Number(args.reason))}; requester refunded; ${callback(args.callbackResult)}`,
         );
         break;
       case "RequestRefunded":
@@ -414,4 +414,10 @@ function describeEscrow(request: {
   );
 }
 
-const callback = (value: bigint) => enumName(CallbackResult, value);
+/** How a consumer callback went, as a phrase: "no callback", "callback succeeded", ... */
+function callback(value: bigint): string {
+  const name = enumName(CallbackResult, value);
+  return name === "None"
+    ? "no callback"
+    : `callback ${name.replace(/(?<=.)([A-Z])/g, " $1").toLowerCase()}`;
+}

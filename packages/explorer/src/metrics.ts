@@ -97,8 +97,10 @@ export async function readWorkerEndpoint(
     report.metrics = summarizeWorkerMetrics(parsePrometheus(await metricsResponse.text()));
     report.reachable = true;
   } catch (error) {
-    const code = (error as { cause?: { code?: string } }).cause?.code;
-    report.error = `${error instanceof Error ? error.message : String(error)}${code ? ` (${code})` : ""}`;
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, ...) is its cause.
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message;
+    report.error = `${error instanceof Error ? error.message : String(error)}${why ? ` (${why})` : ""}`;
   }
   return report;
 }

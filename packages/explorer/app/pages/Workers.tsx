@@ -176,11 +176,13 @@ function WorkerCard({
                 [
                   "worker counters",
                   <span data-testid="counters">
-                    seen {integer(metrics.requestsSeen)}, settled {integer(metrics.requestsSettled)}
-                    , failed {integer(metrics.requestsFailed)}, skipped{" "}
-                    {integer(metrics.requestsSkipped)}, abandoned{" "}
-                    {integer(metrics.requestsAbandoned)}, in flight{" "}
-                    {integer(metrics.requestsInFlight)}, RPC errors {integer(metrics.rpcErrors)}
+                    seen {integer(metrics.requestsSeen ?? 0)}, settled{" "}
+                    {integer(metrics.requestsSettled ?? 0)}, failed{" "}
+                    {integer(metrics.requestsFailed ?? 0)}, skipped{" "}
+                    {integer(metrics.requestsSkipped ?? 0)}, abandoned{" "}
+                    {integer(metrics.requestsAbandoned ?? 0)}, in flight{" "}
+                    {integer(metrics.requestsInFlight ?? 0)}, RPC errors{" "}
+                    {integer(metrics.rpcErrors ?? 0)}
                   </span>,
                 ],
                 [
