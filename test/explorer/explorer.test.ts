@@ -360,6 +360,30 @@ describe("explorer in headless Chromium", function () {
     }
   });
 
+  it("an address with no hub: says Verity is not deployed there", async () => {
+    const nowhere = await startExplorer({
+      rpcUrl: devnet.node.url,
+      hubAddress: "0x000000000000000000000000000000000000dEaD",
+      port: 0,
+    });
+    const other = await newPage(600);
+    try {
+      await other.goto(nowhere.url);
+      const problem = other.locator('[role="alert"]');
+      await problem.waitFor();
+      expect(await problem.locator("h2").textContent()).to.equal(
+        "Wrong chain, or Verity is not deployed here",
+      );
+      expect(await problem.textContent()).to.include(
+        "No InferenceHub at 0x000000000000000000000000000000000000dEaD",
+      );
+      await screenshot("no-hub", other);
+    } finally {
+      await other.close();
+      await nowhere.close();
+    }
+  });
+
   it("the wrong chain: says which chain it found", async () => {
     const wrong = await startExplorer({ rpcUrl: devnet.node.url, hubAddress, chainId: 1, port: 0 });
     const other = await newPage(600);
@@ -376,5 +400,21 @@ describe("explorer in headless Chromium", function () {
       await other.close();
       await wrong.close();
     }
+  });
+
+  // Last: it stops the shared node.
+  it("the node going away: the page keeps what it has and says it lost the node", async () => {
+    await open("requests");
+    await page.locator("tr[data-request]").first().waitFor();
+    await worker.stop();
+    await devnet.stop();
+    const problem = page.locator('[role="alert"]');
+    await problem.waitFor();
+    expect(await problem.locator("h2").textContent()).to.equal("Lost the node");
+    expect(await page.locator("tr[data-request]").count()).to.equal(4);
+    expect(await page.locator('[data-testid="chain-badge"]').textContent()).to.include(
+      "reconnecting",
+    );
+    await screenshot("lost-node");
   });
 });
