@@ -4,7 +4,10 @@
  * A local node starts with Verity deployed and two sample models registered; a worker process
  * stakes and starts serving. The example dapp CreditLine asks the hub for credit-risk inferences;
  * each result is checked by the hub on-chain, settled, and then verified independently with the
- * SDK's `verifyResult`, which re-runs the model here. An MNIST-shaped request follows. Then a
+ * SDK's `verifyResult`, which re-runs the model here. The same model answers once in ZK mode: a
+ * Groth16 proof the hub checks before settling, in one transaction (the devnet builds the circuit
+ * with an insecure development setup the first time, about a minute, then caches it). An
+ * MNIST-shaped request follows. Then a
  * dishonest worker answers a request wrongly: its signature is valid, so the hub accepts it into
  * the challenge window, but re-execution catches the lie, and a challenge stops the dapp from
  * acting on it.
@@ -13,7 +16,7 @@
  * out, on failure too.
  */
 import assert from "node:assert/strict";
-import { ZeroAddress, formatEther, parseEther } from "ethers";
+import { formatEther, parseEther } from "ethers";
 import {
   CreditLine__factory,
   ProofMode,
@@ -102,7 +105,10 @@ async function main() {
     1,
     "A local chain: hardhat node, Verity deployed through Ignition, sample models registered",
   );
-  devnet = await startDevnet();
+  devnet = await startDevnet({
+    zkModels: ["credit-risk"],
+    onProgress: (progress) => say(`   zk setup: ${progress} (first run only; cached in .cache/zk)`),
+  });
   const hubAddress = await devnet.hub.getAddress();
   say(`   node ${devnet.node.url} (chain ${devnet.chainId}), InferenceHub ${hubAddress}`);
   say(`   environment approved by governance: ${short(devnet.environment.id)}`);
@@ -190,7 +196,7 @@ async function main() {
 
   // ------------------------------------------------------------------------------ 5. ZK (hook)
   step(5, "ZK mode: a Groth16 proof checked on-chain, final at once, no worker to trust");
-  await zkRound();
+  await zkRound(honest.address);
 
   // ------------------------------------------------------------------------------ 6. MNIST
   step(6, "An MNIST-shaped request straight from the SDK: 784 pixels in, 10 class scores out");
@@ -354,20 +360,45 @@ function gasOf(requestGas: bigint, found: InferenceResult): string {
 }
 
 /**
- * The ZK round. Issue 4 brings Groth16 proofs: when the hub has a ZK proof verifier and a model
- * has a ZK commitment, this requests the credit-risk inference with `proofMode: "ZK"`, waits, and
- * lets verifyResult check the proof (its `proofCheckers.ZK` hook). Until then it says so.
+ * The ZK round: the credit-risk model has a Groth16 circuit (built by the devnet with an INSECURE
+ * local powers of tau: development only) and a verifier bound in the registry. The worker proves
+ * its answer, the hub checks the proof and settles in the same transaction, and verifyResult
+ * re-runs the circuit's arithmetic and asks the same verifier again.
  */
-async function zkRound() {
-  const verifier = await devnet!.hub.proofVerifier(ProofMode.ZK);
-  const model = await devnet!.modelRegistry.getModel(credit.modelId);
-  const zkAllowed = (Number(model.proofModes) & (1 << ProofMode.ZK)) !== 0;
-  if (verifier === ZeroAddress || !zkAllowed) {
-    say("   not on this hub yet: ZK mode (issue 4) plugs in through IProofVerifier; once the");
-    say("   credit-risk model has a ZK commitment, this step requests it with proofMode ZK.");
-    return;
+async function zkRound(worker: string) {
+  const t0 = performance.now();
+  const features = credit.sampleInput(21);
+  const sent = await requestInference(client!, {
+    modelId: credit.modelId,
+    input: features,
+    proofMode: "ZK",
+    assignee: worker,
+  });
+  const found = await waitForResult(client!, { requestId: sent.requestId, timeoutMs: 120_000 });
+  const latency = performance.now() - t0;
+  assert.equal(found.status, "Settled", "the ZK request settled at once");
+  const receipt = await verifyResult(client!, { requestId: sent.requestId, runner });
+  assert.equal(receipt.matches, true, receipt.summary);
+  assert.equal(receipt.proof.kind, "Groth16 proof");
+  const probability = found.result!.decoded!.values[0];
+  say(
+    `   request #${sent.requestId}: default probability ${pct(probability)}, settled in one transaction`,
+  );
+  say(`   (no challenge window: the proof is the guarantee, not the worker's stake)`);
+  for (const check of receipt.checks.filter(
+    (c) => c.name === "re-execution" || c.name === "proof",
+  )) {
+    say(`   verified: ${check.detail}`);
   }
-  throw new Error("ZK mode is available on this hub: write the ZK round of the demo (issue 4)");
+  rows.push({
+    request: `#${sent.requestId}`,
+    model: "credit-risk",
+    mode: "ZK",
+    output: `PD ${pct(probability)}`,
+    proofChecked: "hub: Groth16 on-chain; SDK: circuit re-run",
+    gas: gasOf(sent.gasUsed, found),
+    latency: seconds(latency),
+  });
 }
 
 function formatTable(table: Row[]): string {

@@ -1,15 +1,18 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getBytes, keccak256 } from "ethers";
 import { pino, type Logger } from "pino";
 import {
   ProofMode,
+  ZkProofVerifier__factory,
   decodeTensor,
+  encodeTensor,
   enumName,
   recoverResultSigner,
   resultFields,
 } from "@verity/contracts";
+import { decodeOnnx } from "@verity/models";
 import {
   ModelFetchError,
   ModelHashMismatchError,
@@ -20,7 +23,7 @@ import {
   type RegisteredModel,
 } from "@verity/worker/inference";
 import type { VerityClient } from "./client.js";
-import { describeFailureReason } from "./errors.js";
+import { describeFailureReason, toVerityError } from "./errors.js";
 import { getModel, type ModelInfo } from "./models.js";
 import { requireResult, type InferenceResult } from "./requests.js";
 
@@ -34,8 +37,8 @@ export interface ModelRunner {
   /** The measured environment this process runs models in. */
   environment: Environment;
   run: Runner["run"];
-  /** Fetches and checks a model without running it. */
-  load(model: RegisteredModel): Promise<void>;
+  /** Fetches and checks a model without running it; returns where the verified file is. */
+  load(model: RegisteredModel): Promise<string>;
   /** Stops the inference host process and removes a cache directory the runner made. */
   close(): Promise<void>;
 }
@@ -83,9 +86,7 @@ export async function createModelRunner(
   return {
     environment: currentEnvironment(),
     run: (model, input) => runner.run(model, input),
-    load: async (model) => {
-      await store.load(model);
-    },
+    load: async (model) => (await store.load(model)).path,
     close: async () => {
       await store.close();
       if (ownCache) await rm(cacheDir, { recursive: true, force: true });
@@ -229,7 +230,22 @@ export async function verifyResult(
 
     let localHash: string | undefined;
     let localValues: number[] | undefined;
-    if (modelCheck.check.ok) {
+    if (modelCheck.check.ok && found.request.proofMode === ProofMode.ZK) {
+      // A ZK answer is the circuit's integer arithmetic, not onnxruntime's floats: re-execute that.
+      const circuit = await reexecuteCircuit(modelCheck.path!, registered, found.input);
+      localHash = circuit.hash;
+      localValues = circuit.values;
+      const same = localHash === onChainHash;
+      checks.push({
+        name: "re-execution",
+        ok: same,
+        detail: circuit.error
+          ? `the circuit's reference executor refuses this input (${circuit.error}), yet a result was accepted`
+          : same
+            ? `re-ran the model's circuit arithmetic (@verity/zk reference executor): same output [${preview(localValues)}]`
+            : `the circuit's arithmetic gives [${preview(localValues)}], not the accepted [${preview(onChainValues(output))}]`,
+      });
+    } else if (modelCheck.check.ok) {
       const inference = await runner.run(registered, getBytes(found.input));
       if (inference.ok) {
         localHash = keccak256(inference.output);
@@ -321,10 +337,11 @@ const PROOF_KINDS: Record<keyof typeof ProofMode, string> = {
 async function fetchAndCheckModel(
   runner: ModelRunner,
   model: RegisteredModel,
-): Promise<{ check: VerificationCheck; sha256?: string }> {
+): Promise<{ check: VerificationCheck; sha256?: string; path?: string }> {
   try {
-    await runner.load(model);
+    const path = await runner.load(model);
     return {
+      path,
       sha256: model.modelId,
       check: {
         name: "model",
@@ -434,10 +451,70 @@ const notYet =
     },
   ];
 
+/**
+ * ZK: asks the ZK verifier the hub used, at the block the result was accepted, to check the proof
+ * again as the hub (the proof is bound to the hub, this request, its input and the worker). The
+ * registry's commitment names the model's Groth16 verifier; nothing of the worker is trusted.
+ */
+const checkZk: ProofChecker = async ({ client, found }) => {
+  const { submission, output, proof } = found.result;
+  const blockTag = found.result.submitted.blockNumber;
+  if (proof === undefined) {
+    return [
+      {
+        name: "proof",
+        ok: null,
+        detail: "the proof could not be read from the submitting transaction",
+      },
+    ];
+  }
+  const verifierAddress = await client.hub.proofVerifier(ProofMode.ZK, { blockTag });
+  const verifier = ZkProofVerifier__factory.connect(verifierAddress, client.provider);
+  try {
+    const paid: string = await verifier.verify.staticCall(found.request, keccak256(output), proof, {
+      from: client.addresses.inferenceHub,
+      blockTag,
+    });
+    const ok = paid.toLowerCase() === submission.worker.toLowerCase();
+    return [
+      {
+        name: "proof",
+        ok,
+        detail: ok
+          ? `Groth16 proof re-verified by ZkProofVerifier ${verifierAddress} at block ${blockTag}, bound to worker ${paid}`
+          : `the proof names worker ${paid}, but the hub credited ${submission.worker}`,
+      },
+    ];
+  } catch (error) {
+    return [
+      {
+        name: "proof",
+        ok: false,
+        detail: `the ZK verifier rejects the proof: ${toVerityError(error, { action: "verify the ZK proof" }).shortMessage}`,
+      },
+    ];
+  }
+};
+
+/** The circuit's exact output on `input` (the ZK reference executor), and its hash. */
+async function reexecuteCircuit(
+  path: string,
+  model: RegisteredModel,
+  input: string,
+): Promise<{ hash?: string; values?: number[]; error?: string }> {
+  const { compileOnnx, execute } = await import("@verity/zk");
+  try {
+    const program = compileOnnx(decodeOnnx(await readFile(path)), model.decimals);
+    const values = execute(program, decodeTensor(input).values).output.map(Number);
+    return { values, hash: keccak256(encodeTensor(model.outputShape, values)) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
 const BUILT_IN_PROOF_CHECKERS: Record<keyof typeof ProofMode, ProofChecker> = {
   ATTESTED: checkAttested,
-  // Hook: @verity/zk's Groth16 verification plugs in here once issue 4 lands.
-  ZK: notYet("a Groth16 proof"),
+  ZK: checkZk,
   QUORUM: notYet("a quorum"),
 };
 
