@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { dequantize, quantize, runFloat, sampleModel } from "@verity/models";
+import { dequantize, encodeOnnx, quantize, runFloat, sampleModel } from "@verity/models";
 import type { OnnxGraph, OnnxNode, SampleModelName } from "@verity/models";
 import {
   SNARK_FIELD,
@@ -79,6 +79,40 @@ function everyOperatorGraph(): OnnxGraph {
   };
 }
 
+/**
+ * A small CNN: Conv (padded) + Relu, AveragePool (padded, count_include_pad = 0, so border windows
+ * average fewer elements), a grouped and dilated Conv, Flatten, Gemm.
+ */
+function cnnGraph(): OnnxGraph {
+  const next = random(99);
+  return {
+    name: "tiny-cnn",
+    irVersion: 8,
+    opsetVersion: 13,
+    inputs: [{ name: "image", shape: [1, 1, 6, 6] }],
+    outputs: [{ name: "scores", shape: [1, 3] }],
+    initializers: [
+      { name: "w1", dims: [2, 1, 3, 3], data: uniform(next, 18, 0.5) },
+      { name: "b1", dims: [2], data: uniform(next, 2, 0.1) },
+      { name: "w2", dims: [2, 1, 2, 2], data: uniform(next, 8, 0.7) },
+      { name: "w3", dims: [3, 2], data: uniform(next, 6, 0.8) },
+      { name: "b3", dims: [3], data: uniform(next, 3, 0.1) },
+    ],
+    nodes: [
+      node("Conv", "conv1", ["image", "w1", "b1"], ["c1"], { pads: [1, 1, 1, 1] }),
+      node("Relu", "relu1", ["c1"], ["r1"]),
+      node("AveragePool", "pool", ["r1"], ["p1"], {
+        kernel_shape: [3, 3],
+        strides: [2, 2],
+        pads: [1, 1, 1, 1],
+      }),
+      node("Conv", "conv2", ["p1", "w2"], ["c2"], { group: 2, dilations: [2, 2] }),
+      node("Flatten", "flatten", ["c2"], ["f"]),
+      node("Gemm", "head", ["f", "w3", "b3"], ["scores"], { transB: 1 }),
+    ],
+  };
+}
+
 async function withTempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), "verity-zk-"));
   try {
@@ -126,6 +160,32 @@ describe("ZK compiler", function () {
       expect(gemm.bias[3]).to.equal(BigInt(quantize([c2[3] * 2], 6)[0]));
     });
 
+    it("compiles Conv and AveragePool to sparse linear layers of the right shapes", function () {
+      const program = compileOnnx(cnnGraph(), 6);
+      expect(program.layers.map((l) => `${l.op}:${l.node}`)).to.deep.equal([
+        "sparse:conv1",
+        "relu:relu1",
+        "sparse:pool",
+        "sparse:conv2",
+        "linear:head",
+      ]);
+      expect(program.sizes).to.deep.equal([36, 72, 72, 18, 2, 3]);
+      const pool = program.layers[2];
+      if (pool.op !== "sparse") throw new Error("expected the pool as a sparse layer");
+      // Corner windows hold 4 of 9 elements inside the 6x6 input, edges 6, inner windows 9.
+      expect(pool.rows.slice(0, 9).map((row) => row.divisor)).to.deep.equal([
+        4n,
+        6n,
+        6n,
+        6n,
+        9n,
+        9n,
+        6n,
+        9n,
+        9n,
+      ]);
+    });
+
     it("folds a constant Add after MatMul into the bias and keeps the others as layers", function () {
       const program = compileOnnx(everyOperatorGraph(), 6);
       expect(program.layers.map((l) => `${l.op}:${l.node}`)).to.deep.equal([
@@ -145,9 +205,9 @@ describe("ZK compiler", function () {
         /node "act" \(Sigmoid\): unsupported operator/,
       ],
       [
-        "Conv",
-        (g) => g.nodes.splice(1, 1, node("Conv", "conv1", ["xf", "w1"], ["m"])),
-        /node "conv1" \(Conv\): unsupported operator/,
+        "Softmax",
+        (g) => g.nodes.splice(1, 1, node("Softmax", "softmax", ["xf"], ["m"])),
+        /node "softmax" \(Softmax\): unsupported operator/,
       ],
       [
         "Gemm with transA",
@@ -158,6 +218,11 @@ describe("ZK compiler", function () {
         "a MatMul by a computed tensor",
         (g) => g.nodes.splice(1, 1, node("MatMul", "mm", ["xf", "xf"], ["m"])),
         /node "mm" \(MatMul\): input 1 \("xf"\) must be a constant initializer/,
+      ],
+      [
+        "Conv on a 1-D input",
+        (g) => g.nodes.splice(1, 1, node("Conv", "conv1d", ["xf", "w1"], ["m"])),
+        /node "conv1d" \(Conv\): weight has shape \[8,6\]; expected \[M, C\/group, kH, kW\]/,
       ],
       ["a batch of 2", (g) => (g.inputs[0].shape = [2, 2, 4]), /batch size 2/],
       [
@@ -190,6 +255,37 @@ describe("ZK compiler", function () {
           expect(Math.abs(value - exact[i])).to.be.at.most(1e-5, `trial ${trial}`),
         );
       }
+    });
+
+    it("stays within 1e-5 of onnxruntime on a CNN (Conv, AveragePool)", async function () {
+      const graph = cnnGraph();
+      const program = compileOnnx(graph, 6);
+      const session = await ort.InferenceSession.create(encodeOnnx(graph), {
+        executionProviders: ["cpu"],
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+      });
+      const next = random(3);
+      for (let trial = 0; trial < 20; trial++) {
+        const x = quantize(Array.from(uniform(next, 36, 1.5)), 6);
+        const feeds = {
+          image: new ort.Tensor("float32", Float32Array.from(dequantize(x, 6)), [1, 1, 6, 6]),
+        };
+        const expected = (await session.run(feeds)).scores.data as Float32Array;
+        const actual = dequantize(execute(program, x).output.map(Number), 6);
+        actual.forEach((value, i) =>
+          expect(value).to.be.closeTo(expected[i], 1e-5, `trial ${trial}`),
+        );
+      }
+    });
+
+    it("refuses AveragePool with ceil_mode, naming the node", function () {
+      const graph = cnnGraph();
+      graph.nodes[2].attributes.ceil_mode = 1;
+      expect(() => compileOnnx(graph, 6)).to.throw(
+        ZkCompileError,
+        /node "pool" \(AveragePool\): ceil_mode = 1 is not supported/,
+      );
     });
 
     /** Stated tolerance of the fixed-point result against onnxruntime's float32 output. */
@@ -253,6 +349,37 @@ describe("ZK compiler", function () {
         }
       });
     });
+
+    it("on the CNN (Conv, AveragePool rows with their own divisors)", async function () {
+      await checkCnnWitness(compileOnnx(cnnGraph(), 6), [2_000_000, 300_000_000]);
+    });
+
+    it("on the CNN at 0 decimals with a 1x1 pool (every rescale without a division)", async function () {
+      const graph = cnnGraph();
+      graph.nodes[2].attributes = { kernel_shape: [1, 1], strides: [2, 2] };
+      graph.initializers = graph.initializers.map((i) => ({
+        ...i,
+        data: i.data.map((v) => v * 10),
+      }));
+      await checkCnnWitness(compileOnnx(graph, 0), [20_000, 4_000_000]);
+    });
+
+    /** Random inputs up to `limits[0]`, the last two trials up to `limits[1]`. */
+    async function checkCnnWitness(program: ZkProgram, limits: [number, number]) {
+      await withTempDir(async (dir) => {
+        const wasm = await compileProgram(dir, program, "public");
+        const next = random(13);
+        for (let trial = 0; trial < 8; trial++) {
+          const x = randomInts(next, 36, limits[trial < 6 ? 0 : 1]);
+          const { output } = execute(program, x);
+          const witness = await calculateWitness(wasm, { x: x.map((v) => toField(BigInt(v))) });
+          expect(witness.slice(1, 1 + output.length)).to.deep.equal(
+            output.map(toField),
+            `trial ${trial}`,
+          );
+        }
+      });
+    }
 
     it("rejects in the circuit what the executor rejects (a layer output outside int32)", async function () {
       const program = compileOnnx(everyOperatorGraph(), 6);

@@ -51,42 +51,50 @@ export function generateCircuit(program: ZkProgram, binding: ZkBinding): Generat
     "",
   ];
 
+  const exactRescale = (name: string) => [
+    "// y = acc, range-checked to int32; nonneg = (y >= 0).",
+    `template ${name}() {`,
+    "    signal input acc;",
+    "    signal output q;",
+    "    signal output nonneg;",
+    "    q <== acc;",
+    "    component qBits = Num2Bits(32);",
+    "    qBits.in <== q + 2147483648;",
+    "    nonneg <== qBits.out[31];",
+    "}",
+  ];
+  const dividingRescale = (name: string) => [
+    "// q = floor((acc + HALF) / S), range-checked to int32, with remainder r in [0, S);",
+    "// nonneg = (q >= 0), the top bit of q + 2^31.",
+    `template ${name}(S, HALF, RBITS) {`,
+    "    signal input acc;",
+    "    signal output q;",
+    "    signal output nonneg;",
+    "    signal r;",
+    "    var OFFSET = 2147483648;",
+    "    var t = acc + HALF + OFFSET * S;",
+    "    q <-- t \\ S - OFFSET;",
+    "    r <-- t % S;",
+    "    acc + HALF === q * S + r;",
+    `    component qBits = Num2Bits(${QUOTIENT_BITS});`,
+    "    qBits.in <== q + OFFSET;",
+    `    nonneg <== qBits.out[${QUOTIENT_BITS - 1}];`,
+    "    component rLow = Num2Bits(RBITS);",
+    "    rLow.in <== r;",
+    "    component rHigh = Num2Bits(RBITS);",
+    "    rHigh.in <== r + (2 ** RBITS - S);",
+    "}",
+  ];
+  // Sparse layers (Conv, AveragePool) divide by each row's own divisor.
+  const divisors = new Set(
+    program.layers.flatMap((layer) =>
+      layer.op === "sparse" ? layer.rows.map((r) => r.divisor) : [],
+    ),
+  );
   const templates = [
-    scale === 1n
-      ? [
-          "// y = acc, range-checked to int32; nonneg = (y >= 0).",
-          "template Rescale() {",
-          "    signal input acc;",
-          "    signal output q;",
-          "    signal output nonneg;",
-          "    q <== acc;",
-          "    component qBits = Num2Bits(32);",
-          "    qBits.in <== q + 2147483648;",
-          "    nonneg <== qBits.out[31];",
-          "}",
-        ]
-      : [
-          "// q = floor((acc + HALF) / S), range-checked to int32, with remainder r in [0, S);",
-          "// nonneg = (q >= 0), the top bit of q + 2^31.",
-          "template Rescale(S, HALF, RBITS) {",
-          "    signal input acc;",
-          "    signal output q;",
-          "    signal output nonneg;",
-          "    signal r;",
-          "    var OFFSET = 2147483648;",
-          "    var t = acc + HALF + OFFSET * S;",
-          "    q <-- t \\ S - OFFSET;",
-          "    r <-- t % S;",
-          "    acc + HALF === q * S + r;",
-          `    component qBits = Num2Bits(${QUOTIENT_BITS});`,
-          "    qBits.in <== q + OFFSET;",
-          `    nonneg <== qBits.out[${QUOTIENT_BITS - 1}];`,
-          "    component rLow = Num2Bits(RBITS);",
-          "    rLow.in <== r;",
-          "    component rHigh = Num2Bits(RBITS);",
-          "    rHigh.in <== r + (2 ** RBITS - S);",
-          "}",
-        ],
+    scale === 1n ? exactRescale("Rescale") : dividingRescale("Rescale"),
+    ...(divisors.has(1n) ? [exactRescale("RescaleExact")] : []),
+    ...([...divisors].some((d) => d > 1n) ? [dividingRescale("RescaleBy")] : []),
     [
       "// nonneg = (in >= 0) for |in| < 2^(BITS-1).",
       "template SignOf(BITS) {",
@@ -140,6 +148,25 @@ export function generateCircuit(program: ZkProgram, binding: ZkBinding): Generat
           `        ${out}_nonneg[j${k}] <== L${k}[j${k}].nonneg;`,
           "    }",
         );
+        signOf.set(layer.output, `${out}_nonneg`);
+        break;
+      }
+      case "sparse": {
+        const input = name(layer.input);
+        body.push(`    signal ${out}_nonneg[${size}];`);
+        layer.rows.forEach((row, j) => {
+          const terms = row.inputs.map((index, t) => ` + ${input}[${index}] * (${row.weights[t]})`);
+          const rescale =
+            row.divisor === 1n
+              ? "RescaleExact()"
+              : `RescaleBy(${row.divisor}, ${row.divisor / 2n}, ${bitLength(row.divisor - 1n)})`;
+          body.push(
+            `    component L${k}_${j} = ${rescale};`,
+            `    L${k}_${j}.acc <== ${row.bias}${terms.join("")};`,
+            `    ${out}[${j}] <== L${k}_${j}.q;`,
+            `    ${out}_nonneg[${j}] <== L${k}_${j}.nonneg;`,
+          );
+        });
         signOf.set(layer.output, `${out}_nonneg`);
         break;
       }

@@ -32,7 +32,6 @@ export function execute(program: ZkProgram, input: readonly (number | bigint)[])
     );
   }
   const scale = scaleOf(program.decimals);
-  const half = scale / 2n;
   const values: bigint[][] = [
     input.map((value, index) => {
       const integer = typeof value === "bigint" ? value : BigInt(value);
@@ -43,20 +42,33 @@ export function execute(program: ZkProgram, input: readonly (number | bigint)[])
     }),
   ];
   for (const layer of program.layers) {
+    /** floor((acc + ⌊divisor/2⌋) / divisor), which must fit int32: the circuit's rescale. */
+    const rescale = (acc: bigint, divisor: bigint, j: number): bigint => {
+      const y = floorDiv(acc + divisor / 2n, divisor);
+      if (y < INT32_MIN || y > INT32_MAX) {
+        throw new ZkRangeError(
+          `node "${layer.node}" (${layer.opType}) output ${j} is ${y}, outside int32 at ` +
+            `${program.decimals} decimals`,
+        );
+      }
+      return y;
+    };
     switch (layer.op) {
       case "linear": {
         const x = values[layer.input];
         values[layer.output] = layer.weight.map((row, j) => {
           let acc = layer.bias[j] * scale;
           for (let i = 0; i < row.length; i++) acc += row[i] * x[i];
-          const y = floorDiv(acc + half, scale);
-          if (y < INT32_MIN || y > INT32_MAX) {
-            throw new ZkRangeError(
-              `node "${layer.node}" (${layer.opType}) output ${j} is ${y}, outside int32 at ` +
-                `${program.decimals} decimals`,
-            );
-          }
-          return y;
+          return rescale(acc, scale, j);
+        });
+        break;
+      }
+      case "sparse": {
+        const x = values[layer.input];
+        values[layer.output] = layer.rows.map((row, j) => {
+          let acc = row.bias;
+          row.inputs.forEach((index, t) => (acc += row.weights[t] * x[index]));
+          return rescale(acc, row.divisor, j);
         });
         break;
       }

@@ -8,6 +8,8 @@ import { INT32_MAX, bitLength } from "./field.js";
  * Semantics (the circuit's and the executor's, exactly):
  * - `linear`: acc_j = Σ_i W[j][i]·x_i + b_j·S, then y_j = floor((acc_j + ⌊S/2⌋) / S), i.e. the
  *   exact quotient rounded half up; y_j must fit int32 or the circuit has no witness.
+ * - `sparse` (Conv, AveragePool): per output j, y_j = floor((Σ_t w_t·x_{i_t} + bias_j + ⌊D_j/2⌋) / D_j)
+ *   over the inputs its window covers, D_j = S for a Conv and the element count for a pool.
  * - `relu`: y = max(x, 0).
  * - `add`: y = a + b; `addConst`: y = x + c. No rescale: both sides are at scale S.
  * Weights, biases and constants are the float32 ONNX values times 10^decimals (in float64),
@@ -51,7 +53,21 @@ export interface ZkAddConst {
   constant: bigint[];
 }
 
-export type ZkLayer = ZkLinear | ZkRelu | ZkAdd | ZkAddConst;
+/**
+ * A linear layer with few inputs per output (Conv, AveragePool): each row lists its inputs.
+ * y_j = floor((Σ_t w_t·x_{i_t} + bias_j + ⌊D_j/2⌋) / D_j), D_j the row's divisor: S for a Conv
+ * (weights at scale S, bias_j = b_j·S), the number of averaged elements for an AveragePool.
+ */
+export interface ZkSparseLinear {
+  op: "sparse";
+  node: string;
+  opType: string;
+  input: number;
+  output: number;
+  rows: { inputs: number[]; weights: bigint[]; bias: bigint; divisor: bigint }[];
+}
+
+export type ZkLayer = ZkLinear | ZkSparseLinear | ZkRelu | ZkAdd | ZkAddConst;
 
 /** A compiled model: value 0 is the input; each layer writes one new value. */
 export interface ZkProgram {
@@ -71,7 +87,16 @@ export class ZkCompileError extends Error {
   override name = "ZkCompileError";
 }
 
-export const SUPPORTED_OPERATORS = ["Gemm", "MatMul", "Add", "Relu", "Flatten", "Reshape"];
+export const SUPPORTED_OPERATORS = [
+  "Gemm",
+  "MatMul",
+  "Add",
+  "Relu",
+  "Flatten",
+  "Reshape",
+  "Conv",
+  "AveragePool",
+];
 
 /** The scale S = 10^decimals as a bigint. */
 export function scaleOf(decimals: number): bigint {
@@ -108,7 +133,8 @@ interface DynamicTensor {
  *
  * Supported, batch size 1: Gemm (transA = 0, constant B and C, any alpha and beta), MatMul by a
  * constant matrix, Add (two computed tensors of one shape, or a computed tensor and a constant that
- * is a scalar or has as many elements), Relu, Flatten and Reshape. An Add of a constant right after
+ * is a scalar or has as many elements), Relu, Flatten, Reshape, and 2-D Conv (any strides, pads,
+ * dilations, group) and AveragePool (explicit pads, no ceil mode) on [1, C, H, W]. An Add of a constant right after
  * a Gemm or MatMul whose result nothing else reads is folded into that layer's bias.
  *
  * @throws ZkCompileError naming the node and operator of anything else.
@@ -325,6 +351,39 @@ export function compileOnnx(graph: OnnxGraph, decimals: number): ZkProgram {
         setOutput(node, { value: x.value, shape });
         break;
       }
+      case "Conv": {
+        const x = dynamic(node, 0);
+        const w = constant(node, 1);
+        const bias =
+          node.inputs.length > 2 && node.inputs[2] !== "" ? constant(node, 2) : undefined;
+        const { rows, shape } = convolution(node, x.shape, w, bias, decimals, fail);
+        const output = newValue(rows.length);
+        layers.push({
+          op: "sparse",
+          node: node.name,
+          opType: node.opType,
+          input: x.value,
+          output,
+          rows,
+        });
+        setOutput(node, { value: output, shape });
+        break;
+      }
+      case "AveragePool": {
+        const x = dynamic(node, 0);
+        const { rows, shape } = averagePool(node, x.shape, fail);
+        const output = newValue(rows.length);
+        layers.push({
+          op: "sparse",
+          node: node.name,
+          opType: node.opType,
+          input: x.value,
+          output,
+          rows,
+        });
+        setOutput(node, { value: output, shape });
+        break;
+      }
       default:
         fail(
           node,
@@ -433,6 +492,149 @@ function reshapeTarget(
   return shape;
 }
 
+type Fail = (node: OnnxNode, why: string) => never;
+type SparseRow = ZkSparseLinear["rows"][number];
+
+function listAttribute(node: OnnxNode, name: string, fallback: number[]): number[] {
+  const value = node.attributes[name];
+  if (value === undefined) return fallback;
+  if (!Array.isArray(value)) {
+    throw new ZkCompileError(
+      `node "${node.name}" (${node.opType}): attribute ${name} must be a list`,
+    );
+  }
+  return value;
+}
+
+/** The 2-D window geometry shared by Conv and AveragePool (NOTSET padding, no ceil mode). */
+function window2d(node: OnnxNode, input: number[], kernel: number[], fail: Fail) {
+  if (input.length !== 4 || input[0] !== 1) {
+    fail(node, `input has shape [${input}]; expected [1, C, H, W] (2-D, batch 1)`);
+  }
+  const autoPad = node.attributes.auto_pad;
+  if (autoPad !== undefined && autoPad !== "NOTSET" && autoPad !== "VALID") {
+    fail(node, `auto_pad ${String(autoPad)} is not supported; give explicit pads`);
+  }
+  if (numberAttribute(node, "ceil_mode", 0) !== 0) fail(node, "ceil_mode = 1 is not supported");
+  const [, channels, height, width] = input;
+  const strides = listAttribute(node, "strides", [1, 1]);
+  const dilations = listAttribute(node, "dilations", [1, 1]);
+  const pads = listAttribute(node, "pads", [0, 0, 0, 0]);
+  if (kernel.length !== 2 || strides.length !== 2 || dilations.length !== 2 || pads.length !== 4) {
+    fail(node, "only 2-D windows are supported (kernel_shape, strides, dilations of 2, pads of 4)");
+  }
+  const out = (size: number, axis: number) =>
+    Math.floor(
+      (size + pads[axis] + pads[axis + 2] - dilations[axis] * (kernel[axis] - 1) - 1) /
+        strides[axis],
+    ) + 1;
+  const outHeight = out(height, 0);
+  const outWidth = out(width, 1);
+  if (outHeight < 1 || outWidth < 1) fail(node, `window does not fit the input [${input}]`);
+  /** Input index at output (oh, ow), kernel offset (kh, kw), channel c; -1 in the padding. */
+  const at = (c: number, oh: number, ow: number, kh: number, kw: number) => {
+    const h = oh * strides[0] + kh * dilations[0] - pads[0];
+    const w = ow * strides[1] + kw * dilations[1] - pads[1];
+    return h < 0 || h >= height || w < 0 || w >= width ? -1 : (c * height + h) * width + w;
+  };
+  return { channels, outHeight, outWidth, at };
+}
+
+/** Conv as rows of a sparse linear layer: weights and bias at scale S, divisor S. */
+function convolution(
+  node: OnnxNode,
+  input: number[],
+  weight: OnnxInitializer,
+  bias: OnnxInitializer | undefined,
+  decimals: number,
+  fail: Fail,
+): { rows: SparseRow[]; shape: number[] } {
+  if (weight.dims.length !== 4)
+    fail(node, `weight has shape [${weight.dims}]; expected [M, C/group, kH, kW]`);
+  const [outChannels, groupChannels, kh, kw] = weight.dims;
+  const kernel = listAttribute(node, "kernel_shape", [kh, kw]);
+  if (kernel[0] !== kh || kernel[1] !== kw)
+    fail(node, `kernel_shape [${kernel}] differs from the weight's`);
+  const group = numberAttribute(node, "group", 1);
+  const { channels, outHeight, outWidth, at } = window2d(node, input, kernel, fail);
+  if (channels !== groupChannels * group || outChannels % group !== 0) {
+    fail(
+      node,
+      `weight [${weight.dims}] with group ${group} does not fit ${channels} input channels`,
+    );
+  }
+  if (bias !== undefined && bias.data.length !== outChannels) {
+    fail(
+      node,
+      `bias "${bias.name}" has ${bias.data.length} values for ${outChannels} output channels`,
+    );
+  }
+  const scale = scaleOf(decimals);
+  const where = `node "${node.name}" (Conv)`;
+  const w = Array.from(weight.data, (value) =>
+    quantizeConstant(value, decimals, `${where} weight`),
+  );
+  const b = Array.from(bias?.data ?? new Float32Array(outChannels), (value) =>
+    quantizeConstant(value, decimals, `${where} bias`),
+  );
+  const rows: SparseRow[] = [];
+  for (let m = 0; m < outChannels; m++) {
+    const firstChannel = Math.floor(m / (outChannels / group)) * groupChannels;
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const row: SparseRow = { inputs: [], weights: [], bias: b[m] * scale, divisor: scale };
+        for (let c = 0; c < groupChannels; c++) {
+          for (let i = 0; i < kh; i++) {
+            for (let j = 0; j < kw; j++) {
+              const index = at(firstChannel + c, oh, ow, i, j);
+              const value = w[((m * groupChannels + c) * kh + i) * kw + j];
+              if (index >= 0 && value !== 0n) {
+                row.inputs.push(index);
+                row.weights.push(value);
+              }
+            }
+          }
+        }
+        rows.push(row);
+      }
+    }
+  }
+  return { rows, shape: [1, outChannels, outHeight, outWidth] };
+}
+
+/**
+ * AveragePool as rows of a sparse linear layer: weights 1 and the divisor the number of elements
+ * averaged (the whole window with count_include_pad = 1, only those inside the input otherwise):
+ * the exact mean rounded half up.
+ */
+function averagePool(
+  node: OnnxNode,
+  input: number[],
+  fail: Fail,
+): { rows: SparseRow[]; shape: number[] } {
+  const kernel = listAttribute(node, "kernel_shape", []);
+  const includePad = numberAttribute(node, "count_include_pad", 0) !== 0;
+  if (node.attributes.dilations !== undefined) fail(node, "dilations are not supported");
+  const { channels, outHeight, outWidth, at } = window2d(node, input, kernel, fail);
+  const rows: SparseRow[] = [];
+  for (let c = 0; c < channels; c++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const inputs: number[] = [];
+        for (let i = 0; i < kernel[0]; i++) {
+          for (let j = 0; j < kernel[1]; j++) {
+            const index = at(c, oh, ow, i, j);
+            if (index >= 0) inputs.push(index);
+          }
+        }
+        const divisor = BigInt(includePad ? kernel[0] * kernel[1] : inputs.length);
+        rows.push({ inputs, weights: inputs.map(() => 1n), bias: 0n, divisor });
+      }
+    }
+  }
+  return { rows, shape: [1, channels, outHeight, outWidth] };
+}
+
 function matrix(rows: number, cols: number, at: (row: number, col: number) => bigint): bigint[][] {
   return Array.from({ length: rows }, (_, row) =>
     Array.from({ length: cols }, (_, col) => at(row, col)),
@@ -474,6 +676,23 @@ export function valueBounds(program: ZkProgram, fieldModulus: bigint): ValueBoun
             );
           }
         });
+        bounds[layer.output] = { bound: INT32_MAX + 1n, int32: true, hasSign: true };
+        break;
+      }
+      case "sparse": {
+        const input = bounds[layer.input].bound;
+        for (const row of layer.rows) {
+          const acc =
+            row.weights.reduce((sum, w) => sum + (w < 0n ? -w : w), 0n) * input +
+            (row.bias < 0n ? -row.bias : row.bias) +
+            row.divisor * (INT32_MAX + 2n);
+          if (acc * 2n >= fieldModulus) {
+            throw new ZkCompileError(
+              `node "${layer.node}" (${layer.opType}): accumulator bound 2^${bitLength(acc)} ` +
+                "could wrap around the field",
+            );
+          }
+        }
         bounds[layer.output] = { bound: INT32_MAX + 1n, int32: true, hasSign: true };
         break;
       }
@@ -524,6 +743,13 @@ export function parseProgram(json: string): ZkProgram {
     if (layer.op === "linear") {
       layer.weight = layer.weight.map((row) => row.map(BigInt));
       layer.bias = layer.bias.map(BigInt);
+    } else if (layer.op === "sparse") {
+      layer.rows = layer.rows.map((row) => ({
+        inputs: row.inputs,
+        weights: row.weights.map(BigInt),
+        bias: BigInt(row.bias),
+        divisor: BigInt(row.divisor),
+      }));
     } else if (layer.op === "addConst") {
       layer.constant = layer.constant.map(BigInt);
     }
