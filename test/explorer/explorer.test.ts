@@ -46,11 +46,13 @@ describe("explorer in headless Chromium", function () {
   let browser: Browser;
   let page: Page;
   let hubAddress: string;
-  const ids = { credit: 0n, mnist: 0n, refused: 0n };
+  const ids = { credit: 0n, mnist: 0n, refused: 0n, zk: 0n };
 
   before(async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
-    devnet = await startDevnet();
+    // credit-risk also in ZK mode: its circuit and keys come from .cache/zk (the demo builds them;
+    // about a minute when that cache is empty).
+    devnet = await startDevnet({ zkModels: ["credit-risk"] });
     worker = await spawnWorker(devnet);
     const metricsUrl = await worker.httpUrl();
     hubAddress = await devnet.hub.getAddress();
@@ -82,8 +84,16 @@ describe("explorer in headless Chromium", function () {
         validateInput: false,
       })
     ).requestId;
+    ids.zk = (
+      await requestInference(client, {
+        modelId: credit,
+        input: sampleModel("credit-risk").sampleInput(21),
+        proofMode: "ZK",
+        assignee: worker.address,
+      })
+    ).requestId;
     for (const requestId of Object.values(ids)) {
-      await waitForResult(client, { requestId, until: "final", timeoutMs: 30_000 });
+      await waitForResult(client, { requestId, until: "final", timeoutMs: 60_000 });
     }
     [explorer, browser] = await Promise.all([
       startExplorer({
@@ -150,11 +160,13 @@ describe("explorer in headless Chromium", function () {
     expect(await credit.textContent()).to.include(devnet.models["credit-risk"].modelId);
     expect(await credit.textContent()).to.include("input [1, 16] → output [1, 1]");
     expect(await credit.textContent()).to.include("0.001 ETH per inference");
-    expect(await credit.textContent()).to.include("ATTESTED");
+    expect(await credit.textContent()).to.include("proof modesATTESTED, ZK");
+    expect(await credit.textContent()).to.match(/ZK commitmentcircuit 0x[0-9a-f]{6}…/);
     expect(await credit.textContent()).to.include("first version");
     expect(await credit.locator('[data-testid="served"]').textContent()).to.equal(
-      "2 requests, 1 settled",
+      "3 requests, 2 settled",
     );
+    expect(await mnist.textContent()).to.include("ZK commitmentnone");
     expect(await mnist.textContent()).to.include("input [1, 784] → output [1, 10]");
     expect(await mnist.locator('[data-testid="served"]').textContent()).to.equal(
       "1 request, 1 settled",
@@ -165,8 +177,8 @@ describe("explorer in headless Chromium", function () {
   it("Requests: every request with status, mode, model, latency and gas; filters; new ones appear live", async () => {
     await open("requests");
     const rows = page.locator("tr[data-request]");
-    await rows.nth(2).waitFor();
-    expect(await rows.count()).to.equal(3);
+    await rows.nth(3).waitFor();
+    expect(await rows.count()).to.equal(4);
     const row = (id: bigint) => page.locator(`tr[data-request="${id}"]`);
     expect(await row(ids.credit).getAttribute("data-status")).to.equal("settled");
     expect(await row(ids.mnist).textContent()).to.match(/mnist-mlp/);
@@ -182,14 +194,14 @@ describe("explorer in headless Chromium", function () {
     await page.selectOption('select[name="status"]', "failed");
     await expectRows(1);
     expect(await page.locator('[data-testid="request-count"]').textContent()).to.equal(
-      "1 of 3 requests",
+      "1 of 4 requests",
     );
     await page.selectOption('select[name="status"]', "");
     await page.selectOption('select[name="model"]', devnet.models["mnist-mlp"].modelId);
     await expectRows(1);
     await page.selectOption('select[name="model"]', "");
     await page.selectOption('select[name="worker"]', worker.address);
-    await expectRows(3);
+    await expectRows(4);
     await page.goto(`${explorer.url}#/requests`);
 
     // A request sent while the page is open shows up without a reload, then settles.
@@ -201,7 +213,7 @@ describe("explorer in headless Chromium", function () {
     await page.waitForSelector(`tr[data-request="${requestId}"][data-status="settled"]`, {
       timeout: 15_000,
     });
-    expect(await rows.count()).to.equal(4);
+    expect(await rows.count()).to.equal(5);
     await screenshot("requests");
   });
 
@@ -267,6 +279,31 @@ describe("explorer in headless Chromium", function () {
     await screenshot("request-credit-verified");
   });
 
+  it("Request detail (ZK): the Groth16 proof, the verifier contracts that checked it, and a receipt", async () => {
+    await open(`requests/${ids.zk}`);
+    await page.locator(".request-detail").waitFor();
+    expect(await page.locator("h1 .status").textContent()).to.equal("settled");
+    const proof = page.locator('[data-panel="proof"]');
+    expect(await proof.textContent()).to.include("Groth16 proof that the registered circuit");
+    const zkVerifier = await devnet.hub.proofVerifier(1);
+    const modelVerifier = (
+      await devnet.modelRegistry.getModel(devnet.models["credit-risk"].modelId)
+    ).zk.verifier;
+    await proof.filter({ hasText: zkVerifier }).waitFor();
+    expect(await proof.textContent()).to.include(modelVerifier);
+    expect(
+      await page
+        .locator('[data-panel="timeline"] li')
+        .evaluateAll((items) => items.map((item) => item.getAttribute("data-event"))),
+    ).to.deep.equal(["requested", "result submitted", "settled"]);
+    await page.click('[data-testid="verify"]');
+    const receipt = page.locator('[data-testid="receipt"]');
+    await receipt.waitFor({ timeout: 30_000 });
+    expect(await receipt.locator("h3").textContent()).to.include("Verified by re-execution");
+    expect(await receipt.locator('tr[data-check="proof"] .mark').textContent()).to.equal("✓");
+    await screenshot("request-zk-verified");
+  });
+
   it("Request detail of a refused input: failed, with the worker's reason and no output", async () => {
     await open(`requests/${ids.refused}`);
     await page.locator(".request-detail").waitFor();
@@ -288,7 +325,7 @@ describe("explorer in headless Chromium", function () {
     expect(await card.textContent()).to.include(`approved: ${devnet.environment.description}`);
     expect(await card.textContent()).to.include("eligible");
     expect(await card.locator('[data-testid="results"]').textContent()).to.include(
-      "4 answered: 3 settled, 1 refused as invalid input",
+      "5 answered: 4 settled, 1 refused as invalid input",
     );
     expect(await card.textContent()).to.match(/slashes\s*none/);
     await card.locator('[data-testid="uptime"]').waitFor();
@@ -296,7 +333,7 @@ describe("explorer in headless Chromium", function () {
       /^up \d+ s · healthy/,
     );
     expect(await card.locator('[data-testid="counters"]').textContent()).to.match(
-      /seen 4, settled 3/,
+      /seen 5, settled 4/,
     );
     await screenshot("workers");
   });
@@ -336,7 +373,7 @@ describe("explorer in headless Chromium", function () {
     await problem.waitFor();
     expect(await problem.locator("h2").textContent()).to.equal("Unknown request");
     expect(await problem.textContent()).to.include("Request 999 does not exist on this hub");
-    expect(await problem.textContent()).to.include("this hub has 4 requests");
+    expect(await problem.textContent()).to.include("this hub has 5 requests");
     await screenshot("unknown-request");
   });
 
@@ -411,7 +448,7 @@ describe("explorer in headless Chromium", function () {
     const problem = page.locator('[role="alert"]');
     await problem.waitFor();
     expect(await problem.locator("h2").textContent()).to.equal("Lost the node");
-    expect(await page.locator("tr[data-request]").count()).to.equal(4);
+    expect(await page.locator("tr[data-request]").count()).to.equal(5);
     expect(await page.locator('[data-testid="chain-badge"]').textContent()).to.include(
       "reconnecting",
     );

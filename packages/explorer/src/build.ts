@@ -27,8 +27,8 @@ export interface BuildAppOptions {
 /**
  * Builds the page with Vite into `outDir` when it is missing or older than its sources (the app,
  * and the SDK, contracts and models packages it bundles). The SDK's Node-only corners (deployment
- * files, model re-execution, pino) are replaced with small stand-ins: the page reads the chain,
- * and the explorer's server re-executes.
+ * files, model re-execution with onnxruntime or @verity/zk, pino) are replaced with small
+ * stand-ins: the page reads the chain, and the explorer's server re-executes.
  *
  * @returns whether it built.
  */
@@ -55,6 +55,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<boolean> 
         { find: /^node:[a-z/]+$/, replacement: shim("node.ts") },
         { find: /^pino$/, replacement: shim("pino.ts") },
         { find: /^@verity\/worker\/inference$/, replacement: shim("workerInference.ts") },
+        { find: /^@verity\/zk$/, replacement: shim("zk.ts") },
       ],
     },
     oxc: { jsx: { runtime: "automatic", development: false } },

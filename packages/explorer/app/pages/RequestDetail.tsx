@@ -234,17 +234,19 @@ function ProofPanel({ result, index }: { result: InferenceResult; index: ChainIn
   const signedByWorker = recovered.signer?.toLowerCase() === submission.worker.toLowerCase();
   const environment = index.environments.get(submission.environmentId);
   const worker = index.workers.get(submission.worker.toLowerCase());
+  const modeVerifier = useProofVerifier(index, result.request.proofMode);
+  const model = index.model(result.request.modelId);
   const checkedBy =
     mode === "ATTESTED"
       ? `the InferenceHub (${index.client.addresses.inferenceHub}): it recovered the EIP-712 signature and asked the WorkerRegistry (${index.client.addresses.workerRegistry}) that the signer is staked on the approved environment it signed`
       : mode === "ZK"
-        ? "the model's Groth16 verifier contract, called by the hub through its ZK proof verifier"
-        : "the hub's quorum verifier: k workers committed, then revealed the same output";
+        ? `the hub's ZK proof verifier (${modeVerifier ?? "…"}), with the Groth16 verifier bound to this model in the registry (${model?.zk?.verifier ?? "…"}), in the transaction that submitted it`
+        : `the hub's quorum verifier (${modeVerifier ?? "…"}): k workers committed, then revealed the same output`;
   return (
     <Panel title="Proof">
       <Facts
         rows={[
-          ["kind", mode === "ATTESTED" ? "EIP-712 signature by a staked worker" : mode],
+          ["kind", PROOF_KINDS[mode] ?? mode],
           ["checked by", checkedBy],
           [
             "checked in",
@@ -317,6 +319,29 @@ function ProofPanel({ result, index }: { result: InferenceResult; index: ChainIn
   );
 }
 
+const PROOF_KINDS: Record<string, string> = {
+  ATTESTED: "EIP-712 signature by a staked worker",
+  ZK: "Groth16 proof that the registered circuit gives this output on this input",
+  QUORUM: "a quorum of workers' signatures",
+};
+
+/** The contract the hub hands `mode`'s proofs to (none for ATTESTED, which the hub checks itself). */
+function useProofVerifier(index: ChainIndex, mode: number): string | undefined {
+  const [address, setAddress] = useState<string>();
+  useEffect(() => {
+    if (mode === ProofMode.ATTESTED) return;
+    let cancelled = false;
+    index.client.hub.proofVerifier(mode).then(
+      (found) => !cancelled && setAddress(found),
+      () => undefined,
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [index, mode]);
+  return address;
+}
+
 function Timeline({ events, index }: { events: TimelineEvent[]; index: ChainIndex }) {
   if (events.length === 0)
     return <p className="muted">No events seen for it since block {index.client.fromBlock}.</p>;
@@ -369,9 +394,10 @@ function VerifyPanel({ requestId }: { requestId: string }) {
     <Panel title="Verify independently">
       <p>
         Don't trust, re-execute: the explorer's server fetches the model from its uri, checks its
-        SHA-256 against the registry, re-runs it with onnxruntime on this input exactly as a worker
-        does, compares the output hash with the one accepted on-chain, and checks the proof (the
-        SDK's <code>verifyResult</code>; the same as <code>verity verify {requestId}</code>).
+        SHA-256 against the registry, re-runs it on this input exactly as a worker does
+        (onnxruntime; for a ZK answer, the circuit's own arithmetic), compares the output hash with
+        the one accepted on-chain, and checks the proof (the SDK's <code>verifyResult</code>; the
+        same as <code>verity verify {requestId}</code>).
       </p>
       <button type="button" onClick={run} disabled={state.kind === "running"} data-testid="verify">
         {state.kind === "running"
