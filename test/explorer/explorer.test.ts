@@ -328,6 +328,7 @@ describe("explorer in headless Chromium", function () {
       "5 answered: 4 settled, 1 refused as invalid input",
     );
     expect(await card.textContent()).to.match(/slashes\s*none/);
+    expect(await card.textContent()).to.match(/earned[\d.]+ ETH credited in the hub/);
     await card.locator('[data-testid="uptime"]').waitFor();
     expect(await card.locator('[data-testid="uptime"]').textContent()).to.match(
       /^up \d+ s · healthy/,

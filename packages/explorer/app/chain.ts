@@ -76,6 +76,8 @@ export interface WorkerRow {
   withdrawableAt?: bigint;
   environmentId?: string;
   eligible?: boolean;
+  /** Rewards credited in the hub and not yet withdrawn. */
+  hubBalanceWei?: bigint;
 }
 
 export interface EnvironmentRow {
@@ -236,7 +238,7 @@ export class ChainIndex {
           if (parsed) this.applyWorkerEvent(parsed, log, workersTouched);
         } else {
           const parsed = client.hub.interface.parseLog(log);
-          if (parsed) this.applyHubEvent(parsed, log);
+          if (parsed) this.applyHubEvent(parsed, log, workersTouched);
         }
       }
     }
@@ -248,8 +250,14 @@ export class ChainIndex {
     if (moved || registryChanged || workersTouched.size > 0) this.changed();
   }
 
-  private applyHubEvent(event: LogDescription, log: Log): void {
+  private applyHubEvent(event: LogDescription, log: Log, touched: Set<string>): void {
     const ref = { block: log.blockNumber, tx: log.transactionHash, logIndex: log.index };
+    // Events that move a worker's credited balance in the hub.
+    const payee = (event.name === "Withdrawal" ? event.args.account : event.args.worker) as
+      string | undefined;
+    if (payee !== undefined && this.workers.has(payee.toLowerCase())) {
+      touched.add(payee.toLowerCase());
+    }
     const id = event.args.requestId as bigint | undefined;
     if (event.name === "InferenceRequested") {
       const request = event.args.request;
@@ -388,10 +396,12 @@ export class ChainIndex {
         const row = this.workers.get(address);
         if (row === undefined) return;
         const registry = this.client.workerRegistry;
-        const [worker, eligible] = await Promise.all([
+        const [worker, eligible, hubBalanceWei] = await Promise.all([
           registry.getWorker(row.address),
           registry.isEligible(row.address),
+          this.client.hub.balanceOf(row.address),
         ]);
+        row.hubBalanceWei = hubBalanceWei;
         row.stakeWei = worker.stakeWei;
         row.unbondingWei = worker.unbondingWei;
         row.withdrawableAt = worker.withdrawableAt;

@@ -148,6 +148,7 @@ function WorkerCard({
               </span>
             ),
           ],
+          ["earned", `${eth(worker.hubBalanceWei)} credited in the hub, not yet withdrawn`],
           ["registered", `block ${worker.registered.block}`],
           [
             "uptime",
@@ -189,10 +190,7 @@ function WorkerCard({
                   "timings",
                   `inference ${ms(metrics.inferenceSecondsMean)} mean, request seen → settled ${ms(metrics.endToEndSecondsMean)} mean`,
                 ],
-                [
-                  "balances",
-                  `${real(metrics.balanceEth ?? 0)} ETH for gas, ${real(metrics.withdrawableEth ?? 0)} ETH earned in the hub`,
-                ],
+                ["gas balance", `${real(metrics.balanceEth ?? 0)} ETH in the worker's account`],
               ] as [string, ReactNode][])
             : []),
         ]}
