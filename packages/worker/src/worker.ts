@@ -247,6 +247,8 @@ class Worker {
     const polling = Date.now() - this.lastPollOkMs < staleAfterMs;
     return {
       ok: polling && this.ineligible === undefined,
+      worker: this.address,
+      environment: this.environment.id,
       polling,
       ineligible: this.ineligible,
       headBlock: this.head?.number,
@@ -745,6 +747,8 @@ class Worker {
     }
     if (recheck.length > 0) await this.reconcile(recheck);
     await this.journal.flush();
+    // What was just settled is credited to us: show it soon, not at the next 10 s refresh.
+    if (mined.length > 0) this.lastBalanceMs = Math.min(this.lastBalanceMs, Date.now() - 9_000);
   }
 
   private applyReceipt(receipt: RawReceipt): void {
