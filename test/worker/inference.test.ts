@@ -511,7 +511,9 @@ describe("worker inference", function () {
       expect(error.message).to.match(/took longer than the 300 ms limit/);
       expect(performance.now() - started).to.be.lessThan(3_000);
       expect(ticks).to.be.greaterThan(20);
-      expect(longestGapMs).to.be.lessThan(100);
+      // Run in-process, the runaway model would hold the loop for the whole 300 ms limit; a busy
+      // 2-core machine can still pause it for a GC or a process start, hence not a tighter bound.
+      expect(longestGapMs).to.be.lessThan(250);
       // The request queued behind the runaway one was retried on a fresh host.
       expect(queuedBehind.status).to.equal("fulfilled");
       expect((queuedBehind as PromiseFulfilledResult<Inference>).value.ok).to.equal(true);
