@@ -90,6 +90,19 @@ export const configSchema = z.strictObject({
   httpHost: z.string().default("127.0.0.1"),
   httpPort: integer(-1, 65_535).default(9464),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  /**
+   * Take part in QUORUM rounds (through the hub's QuorumCoordinator) and sit on dispute juries
+   * (DisputeResolver) for the models this worker serves.
+   */
+  quorum: flag.default(true),
+  /**
+   * The watcher role: re-run other workers' ATTESTED results for the models this worker serves,
+   * challenge the wrong ones (posting the hub's bond) and see the disputes through; defend this
+   * worker's own results when challenged.
+   */
+  watch: flag.default(false),
+  /** The DisputeResolver; by default the Ignition deployment's, else whoever holds the hub's role. */
+  disputeResolverAddress: address.optional(),
   /** Test only: answer with a corrupted output, to show that dishonesty is caught. */
   dishonest: flag.default(false),
 });

@@ -65,7 +65,19 @@ export interface SentTx {
   nonce: number;
   raw: string;
   requestIds: string[];
-  kind: "submit" | "fail" | "finalize" | "refund" | "register";
+  kind:
+    | "submit"
+    | "fail"
+    | "finalize"
+    | "refund"
+    | "register"
+    // quorum.ts and watch.ts: rounds, challenges and disputes
+    | "commit"
+    | "reveal"
+    | "close"
+    | "challenge"
+    | "escalate"
+    | "resolve";
   sentAtMs: number;
   /** Fees it was signed with, to bump from. */
   maxFeePerGas: string;

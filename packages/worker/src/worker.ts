@@ -46,6 +46,8 @@ import { RpcClient, sleep } from "./rpc.js";
 import { createDigestSigner, type DigestSigner } from "./signer.js";
 import { TxSender, type RawReceipt } from "./transactions.js";
 import { Watcher, type Head, type RequestEvent } from "./watcher.js";
+import { RoundParticipant, type Duty, type DutyParts } from "./quorum.js";
+import { ResultWatch } from "./watch.js";
 
 /** A model fetch that failed but may work later is tried this many times before giving up. */
 const MAX_SERVE_ATTEMPTS = 5;
@@ -120,7 +122,42 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     logger: logger.child({ module: "runner" }),
   });
   const zk = config.zkArtifactsDir === undefined ? undefined : new ZkSupport(config.zkArtifactsDir);
+  // Rounds and watching (quorum.ts, watch.ts) run the model and prove as answering does.
+  const dutyParts: DutyParts = {
+    config,
+    rpc,
+    reader: chain.reader,
+    tx,
+    address: wallet.address,
+    chainId: chain.chainId,
+    logger,
+    answer: async (modelId, input) => {
+      const model = await chain.reader.model(modelId);
+      const inference = await runner.run(model, getBytes(input));
+      if (!inference.ok) return undefined;
+      return config.dishonest ? corrupt(model, inference.values) : hexlify(inference.output);
+    },
+    prove:
+      zk &&
+      (async (request, input, caller) => {
+        const proved = await (
+          await zk.prover()
+        ).prove(await zk.artifacts(request.modelId), {
+          request,
+          input: getBytes(input),
+          worker: wallet.address,
+          chainId: chain.chainId,
+          hub: caller,
+        });
+        return { output: hexlify(proved.output), proof: proved.proof };
+      }),
+  };
+  const duties: Duty[] = [
+    ...(config.quorum ? [new RoundParticipant(dutyParts)] : []),
+    ...(config.watch ? [new ResultWatch(dutyParts)] : []),
+  ];
   const worker = new Worker({
+    duties,
     zk,
     config,
     logger,
@@ -176,6 +213,8 @@ interface WorkerParts {
   tx: TxSender;
   runner: Runner;
   zk?: ZkSupport;
+  /** Quorum rounds, juries, watching: see quorum.ts and watch.ts. */
+  duties?: Duty[];
 }
 
 /** Per-request state machine; see `Stage` in journal.ts for the picture. */
@@ -210,8 +249,10 @@ class Worker {
   private readonly runner: Runner;
   private readonly chainId: bigint;
   private readonly zk: ZkSupport | undefined;
+  private readonly duties: Duty[];
 
   constructor(parts: WorkerParts) {
+    this.duties = parts.duties ?? [];
     ({
       config: this.config,
       metrics: this.metrics,
@@ -316,13 +357,16 @@ class Worker {
     await this.pump();
     await this.collect();
     this.metrics.inFlight.set(this.active.size);
+    for (const duty of this.duties) await duty.tick(this.chainNow());
     if (Date.now() - this.lastBalanceMs > 10_000) await this.updateBalances();
     return poll.behind;
   }
 
   // ---------------------------------------------------------------- events in
 
-  private admit({ request, input, blockNumber }: RequestEvent): void {
+  private admit(event: RequestEvent): void {
+    for (const duty of this.duties) duty.admit(event);
+    const { request, input, blockNumber } = event;
     const id = key(request);
     const requestHash = hashRequest(request);
     const known = this.journal.get(id);
