@@ -56,3 +56,15 @@ export async function until(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * Mines an empty block every `everyMs`, as a live chain would: a local node mines only when a
+ * transaction arrives, so without traffic its clock (the last block's timestamp) stands still and
+ * no window would ever end for the workers, who go by chain time. Returns the stop function.
+ */
+export function heartbeat(devnet: Devnet, everyMs = 1_000): () => void {
+  const timer = setInterval(() => {
+    devnet.node.rpc("evm_mine").catch(() => {});
+  }, everyMs);
+  return () => clearInterval(timer);
+}
