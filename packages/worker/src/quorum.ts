@@ -176,6 +176,16 @@ export class LogFollower {
   private next: number | undefined;
   private lastPollMs = 0;
 
+  /** A follower of `address` with the worker's confirmations and log range, from about 1,000
+   * blocks back (rounds and challenge windows are far shorter). */
+  static of(parts: DutyParts, address: string, topics: string[]): LogFollower {
+    return new LogFollower(parts.rpc, address, topics, {
+      confirmations: parts.config.confirmations,
+      chunkBlocks: parts.config.logChunkBlocks,
+      backfillBlocks: 1_000,
+    });
+  }
+
   constructor(
     private readonly rpc: RpcClient,
     private readonly address: string,
@@ -329,16 +339,9 @@ export class RoundParticipant implements Duty {
   private async followEscalations(): Promise<void> {
     const resolver = this.contracts?.resolver;
     if (resolver === undefined) return;
-    this.escalations ??= new LogFollower(
-      this.parts.rpc,
-      resolver,
-      [resolverInterface.getEvent("DisputeEscalated")!.topicHash],
-      {
-        confirmations: this.parts.config.confirmations,
-        chunkBlocks: this.parts.config.logChunkBlocks,
-        backfillBlocks: 1_000,
-      },
-    );
+    this.escalations ??= LogFollower.of(this.parts, resolver, [
+      resolverInterface.getEvent("DisputeEscalated")!.topicHash,
+    ]);
     for (const raw of await this.escalations.poll()) {
       const parsed = resolverInterface.parseLog(raw);
       if (!parsed) continue;

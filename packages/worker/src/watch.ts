@@ -80,16 +80,10 @@ export class ResultWatch implements Duty {
         this.parts.reader,
         this.parts.chainId,
       );
-      this.results ??= new LogFollower(
-        this.parts.rpc,
-        this.parts.reader.hub,
-        [TOPICS.ResultSubmitted, CHALLENGED_TOPIC],
-        {
-          confirmations: this.parts.config.confirmations,
-          chunkBlocks: this.parts.config.logChunkBlocks,
-          backfillBlocks: 1_000,
-        },
-      );
+      this.results ??= LogFollower.of(this.parts, this.parts.reader.hub, [
+        TOPICS.ResultSubmitted,
+        CHALLENGED_TOPIC,
+      ]);
       for (const log of await this.results.poll()) await this.onLog(log, nowSeconds);
       for (const [key, task] of [...this.tasks]) {
         try {
