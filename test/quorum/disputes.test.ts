@@ -2,21 +2,9 @@ import { expect } from "chai";
 import { RequestStatus, type DisputeResolver } from "@verity/contracts";
 import { spawnWorker, startDevnet, type Devnet, type WorkerProcess } from "@verity/devnet";
 import { request, sampleInput, waitForStatus } from "../worker/support.js";
-import { heartbeat, resolverOf, until } from "./support.js";
+import { heartbeat, printLogs, resolverOf, until } from "./support.js";
 
 const ROUND_CLOSED = 3n;
-
-/** With VERITY_TEST_LOGS=1: what the workers' quorum and watch duties did, and every warning. */
-function printLogs(workers: (WorkerProcess | undefined)[]) {
-  if (process.env.VERITY_TEST_LOGS !== "1") return;
-  for (const worker of workers) {
-    for (const line of worker?.logs ?? []) {
-      if (line.module === "watch" || line.module === "quorum" || Number(line.level) >= 40) {
-        console.log(worker!.address.slice(0, 8), JSON.stringify(line));
-      }
-    }
-  }
-}
 
 /**
  * ATTESTED results with a challenge window, four worker processes: a dishonest one, a watcher, and

@@ -9,7 +9,7 @@ import {
   settledOutput,
   waitForStatus,
 } from "../worker/support.js";
-import { coordinatorOf, registerQuorumModel, until } from "./support.js";
+import { coordinatorOf, heartbeat, printLogs, registerQuorumModel, until } from "./support.js";
 
 const ROUND_CLOSED = 3n;
 
@@ -38,6 +38,7 @@ describe("QUORUM mode: three worker processes, one dishonest", function () {
   });
 
   after(async () => {
+    printLogs([...(honest ?? []), dishonest]);
     await Promise.all([...(honest ?? []), dishonest].filter(Boolean).map((w) => w.stop()));
     await devnet?.stop();
   });
@@ -85,14 +86,66 @@ describe("QUORUM mode: three worker processes, one dishonest", function () {
   });
 
   it("an honest worker withdraws what the coordinator owes it", async () => {
-    const worker = honest[0];
+    // The worker that the next test stops: a transaction from its key here would put the running
+    // worker's nonce off.
+    const worker = honest[1];
     const owed = await coordinator.balanceOf(worker.address);
     expect(owed).to.be.greaterThan(0n);
-    const signer = devnet.signer(10);
+    const signer = devnet.signer(11);
     const before = await devnet.provider.getBalance(worker.address);
     const receipt = await (await coordinator.connect(signer).withdraw(worker.address)).wait();
     const gas = receipt!.gasUsed * receipt!.gasPrice;
     expect(await devnet.provider.getBalance(worker.address)).to.equal(before + owed - gas);
     expect(await coordinator.balanceOf(worker.address)).to.equal(0n);
+  });
+
+  it("a quorum that cannot form is closed without slashing, and the request is refunded after its deadline", async () => {
+    // One honest worker and a dishonest one (the first is below the minimum stake since it was
+    // slashed): two seats of three, two different outputs.
+    await honest[1].stop();
+    const liar = await spawnWorker(devnet, {
+      account: 13,
+      settings: { models: modelId, pollIntervalMs: 25, dishonest: true },
+    });
+    await liar.httpUrl();
+    const stopHeartbeat = heartbeat(devnet);
+    try {
+      const config = await coordinator.config();
+      await (
+        await coordinator.setConfig({
+          defaultQuorum: config.defaultQuorum,
+          commitWindowSeconds: 3,
+          revealWindowSeconds: 10,
+          slashAmountWei: config.slashAmountWei,
+        })
+      ).wait();
+      const stake = async (address: string) =>
+        (await devnet.workerRegistry.getWorker(address)).stakeWei;
+      const stakesBefore = await Promise.all([honest[0], liar].map((w) => stake(w.address)));
+      const req = await request(devnet, "credit-risk", sampleInput("credit-risk", 8), {
+        modelId,
+        proofMode: ProofMode.QUORUM,
+        deadlineSeconds: 25,
+      });
+      await until(
+        "the round to close",
+        async () => (await coordinator.getRound(req.id)).status === ROUND_CLOSED,
+      );
+      const round = await coordinator.getRound(req.id);
+      expect(round.committed).to.equal(2n);
+      expect(round.decidedOutputHash).to.equal(`0x${"00".repeat(32)}`);
+      expect(await Promise.all([honest[0], liar].map((w) => stake(w.address)))).to.deep.equal(
+        stakesBefore,
+      );
+
+      await waitForStatus(devnet, [req.id], [RequestStatus.Refunded], 60_000);
+      const counts = await eventCounts(devnet, req.id);
+      expect(counts.RequestSettled).to.equal(0);
+      expect(counts.RequestRefunded).to.equal(1);
+    } finally {
+      stopHeartbeat();
+      printLogs([liar]);
+      await liar.stop();
+    }
   });
 });

@@ -8,7 +8,7 @@ import {
   type DisputeResolver,
   type QuorumCoordinator,
 } from "@verity/contracts";
-import { ACCOUNTS, registerLikeSample, type Devnet } from "@verity/devnet";
+import { ACCOUNTS, registerLikeSample, type Devnet, type WorkerProcess } from "@verity/devnet";
 import { writeSampleModels, type SampleModelName } from "@verity/models";
 
 /** The hub's QUORUM coordinator, as the admin. */
@@ -67,4 +67,16 @@ export function heartbeat(devnet: Devnet, everyMs = 1_000): () => void {
     devnet.node.rpc("evm_mine").catch(() => {});
   }, everyMs);
   return () => clearInterval(timer);
+}
+
+/** With VERITY_TEST_LOGS=1: what the workers' quorum and watch duties did, and every warning. */
+export function printLogs(workers: (WorkerProcess | undefined)[]) {
+  if (process.env.VERITY_TEST_LOGS !== "1") return;
+  for (const worker of workers) {
+    for (const line of worker?.logs ?? []) {
+      if (line.module === "watch" || line.module === "quorum" || Number(line.level) >= 40) {
+        console.log(worker!.address.slice(0, 8), JSON.stringify(line));
+      }
+    }
+  }
 }

@@ -6,6 +6,7 @@ import {
   DisputeResolver__factory,
   ProofMode,
   QuorumCoordinator__factory,
+  RequestStatus,
   deployments,
   toRequest,
   type Request,
@@ -393,7 +394,7 @@ export class RoundParticipant implements Duty {
       reader.view<string>(contract, iface, "seatOf", [id, this.parts.address]),
     ]);
     const status = Number(round.status);
-    if (status === ROUND.Closed) return this.drop(task, "round closed");
+    if (status === ROUND.Closed) return this.afterClose(task, now);
     const seatState = BigInt(seat) & 0xffn;
     const salt = this.salt(contract, id);
 
@@ -443,6 +444,23 @@ export class RoundParticipant implements Duty {
     if (now > Number(round.revealEndsAt)) {
       return this.send(task, "close", contract, iface.encodeFunctionData("close", [id]));
     }
+  }
+
+  /**
+   * A closed QUORUM round that did not settle its request leaves it to be refunded once the
+   * deadline passes: this worker does it, as it refunds requests it could not serve.
+   */
+  private async afterClose(task: RoundTask, now: number): Promise<void> {
+    if (task.kind !== "quorum" || !this.parts.config.refundExpired) {
+      return this.drop(task, "round closed");
+    }
+    const hub = this.parts.reader.hub;
+    const status = await this.parts.reader.view<bigint>(hub, hubInterface, "requestStatus", [
+      task.request.id,
+    ]);
+    if (Number(status) !== RequestStatus.Pending) return this.drop(task, "round closed");
+    if (now <= Number(task.request.deadline)) return; // the hub refunds only after the deadline
+    await this.send(task, "refund", hub, hubInterface.encodeFunctionData("refund", [task.request]));
   }
 
   private async output(task: RoundTask): Promise<string | undefined> {

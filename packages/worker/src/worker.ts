@@ -407,6 +407,9 @@ class Worker {
     ) {
       return "model not in this worker's models list";
     }
+    if (request.proofMode === ProofMode.QUORUM && this.config.quorum) {
+      return "QUORUM: answered in its round (quorum.ts), not by this state machine";
+    }
     const zk = request.proofMode === ProofMode.ZK && this.zk !== undefined;
     if (request.proofMode !== ProofMode.ATTESTED && !zk) {
       return `proof mode ${enumName(ProofMode, request.proofMode)} is not served by this worker`;
