@@ -280,6 +280,7 @@ export function describeRoundError(error: unknown): string {
 export class RoundParticipant implements Duty {
   private readonly tasks = new Map<string, RoundTask>();
   private readonly log: Logger;
+  private idleUntilMs = 0;
   private readonly file: string;
   private contracts: RoundContracts | undefined;
   private escalations: LogFollower | undefined;
@@ -298,6 +299,7 @@ export class RoundParticipant implements Duty {
   }
 
   async tick(nowSeconds: number): Promise<void> {
+    if (Date.now() < this.idleUntilMs) return;
     try {
       this.contracts ??= await findRoundContracts(
         this.parts.config,
@@ -319,6 +321,8 @@ export class RoundParticipant implements Duty {
       }
       if (this.dirty) await this.persist();
     } catch (error) {
+      // A node that cannot answer (or a hub without the contracts) is not asked again at once.
+      this.idleUntilMs = Date.now() + 10_000;
       this.log.warn({ err: describeRoundError(error) }, "quorum duty failed; will retry");
     }
   }

@@ -55,6 +55,7 @@ export class ResultWatch implements Duty {
   private readonly remembered = new Map<string, Remembered>();
   private readonly tasks = new Map<string, WatchTask>();
   private readonly log: Logger;
+  private idleUntilMs = 0;
   private results: LogFollower | undefined;
   private contracts: RoundContracts | undefined;
   private bondWei: bigint | undefined;
@@ -73,6 +74,7 @@ export class ResultWatch implements Duty {
   }
 
   async tick(nowSeconds: number): Promise<void> {
+    if (Date.now() < this.idleUntilMs) return;
     try {
       this.contracts ??= await findRoundContracts(
         this.parts.config,
@@ -100,6 +102,8 @@ export class ResultWatch implements Duty {
         }
       }
     } catch (error) {
+      // A node that cannot answer (or a hub without the contracts) is not asked again at once.
+      this.idleUntilMs = Date.now() + 10_000;
       this.log.warn({ err: describeRoundError(error) }, "watch duty failed; will retry");
     }
   }
