@@ -8,11 +8,13 @@ import {
 } from "@verity/contracts";
 import { spawnWorker, startDevnet, type Devnet, type WorkerProcess } from "@verity/devnet";
 import { sampleModel } from "@verity/models";
+import { compileOnnx, execute } from "@verity/zk";
 import { CACHE_DIR, SETUP_TIMEOUT_MS } from "../zk/support.js";
 import {
   eventCounts,
   expectedOutput,
   request,
+  requestAll,
   sampleInput,
   settledOutput,
   waitForStatus,
@@ -72,5 +74,42 @@ describe("worker in ZK mode (real Groth16 proofs, verified by the hub)", functio
     await waitForStatus(devnet, [req.id], [RequestStatus.Failed], 60_000);
     const [failed] = await devnet.hub.queryFilter(devnet.hub.filters.RequestFailed(req.id));
     expect(Number(failed.args.reason)).to.equal(FailureReason.InputUndecodable);
+  });
+});
+
+describe("worker on a model with a ZK commitment, in ATTESTED mode", function () {
+  this.timeout(SETUP_TIMEOUT_MS);
+
+  it("answers with the circuit's arithmetic, the output a ZK dispute would decide", async () => {
+    const devnet = await startDevnet({
+      models: ["credit-risk"],
+      zkModels: ["credit-risk"],
+      zkArtifactsDir: CACHE_DIR,
+    });
+    const worker = await spawnWorker(devnet, { settings: { pollIntervalMs: 25 } });
+    try {
+      await worker.httpUrl();
+      // Seeds where the float forward pass and the circuit round differently, so answering with
+      // onnxruntime would fail this test.
+      const inputs = [903, 904, 907].map((seed) => sampleInput("credit-risk", seed));
+      const requests = await requestAll(devnet, "credit-risk", inputs, { modelId: MODEL.modelId });
+      await waitForStatus(
+        devnet,
+        requests.map((r) => r.id),
+        [RequestStatus.Settled],
+      );
+      const program = compileOnnx(MODEL.graph, MODEL.decimals);
+      let floatDiffers = 0;
+      for (const [i, req] of requests.entries()) {
+        const values = decodeTensor(inputs[i]).values;
+        const circuit = execute(program, values).output.map(Number);
+        expect(decodeTensor(await settledOutput(devnet, req.id)).values).to.deep.equal(circuit);
+        if (expectedOutput("credit-risk", values)[0] !== circuit[0]) floatDiffers++;
+      }
+      expect(floatDiffers).to.be.greaterThan(0);
+    } finally {
+      await worker.stop();
+      await devnet.stop();
+    }
   });
 });

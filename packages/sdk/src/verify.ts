@@ -230,8 +230,9 @@ export async function verifyResult(
 
     let localHash: string | undefined;
     let localValues: number[] | undefined;
-    if (modelCheck.check.ok && found.request.proofMode === ProofMode.ZK) {
-      // A ZK answer is the circuit's integer arithmetic, not onnxruntime's floats: re-execute that.
+    if (modelCheck.check.ok && model.proofModes.includes("ZK")) {
+      // A model with a ZK commitment is defined by its circuit's integer arithmetic, in every
+      // mode (workers answer with it, disputes are decided by it): re-execute that.
       const circuit = await reexecuteCircuit(modelCheck.path!, registered, found.input);
       localHash = circuit.hash;
       localValues = circuit.values;

@@ -41,6 +41,7 @@ import {
 import { Journal, TERMINAL_STAGES, type JournalEntry, type SentTx, type Stage } from "./journal.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { connect, ensureEligible } from "./preflight.js";
+import { ModelAnswers, type ServedModel } from "./answers.js";
 import { keccakHex } from "./keccak.js";
 import { RpcClient, sleep } from "./rpc.js";
 import { createDigestSigner, type DigestSigner } from "./signer.js";
@@ -121,6 +122,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     timeoutMs: config.inferenceTimeoutMs,
     logger: logger.child({ module: "runner" }),
   });
+  const answers = new ModelAnswers(runner, store);
   const zk = config.zkArtifactsDir === undefined ? undefined : new ZkSupport(config.zkArtifactsDir);
   // Rounds and watching (quorum.ts, watch.ts) run the model and prove as answering does.
   const dutyParts: DutyParts = {
@@ -133,7 +135,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     logger,
     answer: async (modelId, input) => {
       const model = await chain.reader.model(modelId);
-      const inference = await runner.run(model, getBytes(input));
+      const inference = await answers.run(model, getBytes(input));
       if (!inference.ok) return undefined;
       return config.dishonest ? corrupt(model, inference.values) : hexlify(inference.output);
     },
@@ -170,7 +172,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     environment,
     journal,
     tx,
-    runner,
+    answers,
   });
   await worker.recover();
   const http =
@@ -211,7 +213,7 @@ interface WorkerParts {
   environment: Environment;
   journal: Journal;
   tx: TxSender;
-  runner: Runner;
+  answers: ModelAnswers;
   zk?: ZkSupport;
   /** Quorum rounds, juries, watching: see quorum.ts and watch.ts. */
   duties?: Duty[];
@@ -225,7 +227,7 @@ class Worker {
   private readonly attempts = new Map<string, number>();
   /** Wall-clock ms before which a request is not retried. */
   private readonly retryAtMs = new Map<string, number>();
-  private readonly models = new Map<string, Promise<RegisteredModel>>();
+  private readonly models = new Map<string, Promise<ServedModel>>();
   private readonly digests;
   private head: Head | undefined;
   private stopping = false;
@@ -246,7 +248,7 @@ class Worker {
   private readonly environment: Environment;
   private readonly journal: Journal;
   private readonly tx: TxSender;
-  private readonly runner: Runner;
+  private readonly answers: ModelAnswers;
   private readonly chainId: bigint;
   private readonly zk: ZkSupport | undefined;
   private readonly duties: Duty[];
@@ -263,7 +265,7 @@ class Worker {
       environment: this.environment,
       journal: this.journal,
       tx: this.tx,
-      runner: this.runner,
+      answers: this.answers,
       chainId: this.chainId,
       zk: this.zk,
     } = parts);
@@ -459,7 +461,7 @@ class Worker {
     const { request } = entry;
     if (request.proofMode === ProofMode.ZK) return this.answerWithProof(entry);
     const model = await this.model(request.modelId);
-    const inference = await this.runner.run(model, getBytes(entry.input));
+    const inference = await this.answers.run(model, getBytes(entry.input));
     const base = {
       requestId: request.id,
       modelId: request.modelId,
@@ -566,7 +568,7 @@ class Worker {
     this.abandon(this.current(entry), message, error instanceof Error ? error.name : "error");
   }
 
-  private model(modelId: string): Promise<RegisteredModel> {
+  private model(modelId: string): Promise<ServedModel> {
     let model = this.models.get(modelId);
     if (!model) {
       model = this.reader.model(modelId);
