@@ -12,10 +12,14 @@ RUN npm install --global pnpm@12.21.0
 
 # Dependencies first, so a source change does not reinstall them.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+# Every workspace package the lockfile names, or a frozen install refuses to run.
+COPY packages/cli/package.json packages/cli/
 COPY packages/contracts/package.json packages/contracts/
-COPY packages/models/package.json packages/models/
-COPY packages/worker/package.json packages/worker/
 COPY packages/devnet/package.json packages/devnet/
+COPY packages/explorer/package.json packages/explorer/
+COPY packages/models/package.json packages/models/
+COPY packages/sdk/package.json packages/sdk/
+COPY packages/worker/package.json packages/worker/
 COPY packages/zk/package.json packages/zk/
 RUN pnpm install --frozen-lockfile
 
