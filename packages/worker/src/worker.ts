@@ -141,18 +141,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     },
     prove:
       zk &&
-      (async (request, input, caller) => {
-        const proved = await (
-          await zk.prover()
-        ).prove(await zk.artifacts(request.modelId), {
-          request,
-          input: getBytes(input),
-          worker: wallet.address,
-          chainId: chain.chainId,
-          hub: caller,
-        });
-        return { output: hexlify(proved.output), proof: proved.proof };
-      }),
+      ((request, input, caller) =>
+        zk.prove(request, input, { worker: wallet.address, chainId: chain.chainId, hub: caller })),
   };
   const duties: Duty[] = [
     ...(config.quorum ? [new RoundParticipant(dutyParts)] : []),
@@ -505,15 +495,9 @@ class Worker {
    * hub settles at once when it verifies. The circuit's arithmetic is the output (docs/zk.md).
    */
   private async answerWithProof(entry: JournalEntry): Promise<void> {
-    const zk = this.zk!;
     const { request } = entry;
-    const artifacts = await zk.artifacts(request.modelId);
     try {
-      const proved = await (
-        await zk.prover()
-      ).prove(artifacts, {
-        request,
-        input: getBytes(entry.input),
+      const proved = await this.zk!.prove(request, entry.input, {
         worker: this.address,
         chainId: this.chainId,
         hub: this.reader.hub,
@@ -522,7 +506,7 @@ class Worker {
       this.update({
         ...this.current(entry),
         stage: "ready",
-        output: hexlify(proved.output),
+        output: proved.output,
         signature: proved.proof,
       });
     } catch (error) {
@@ -1047,6 +1031,19 @@ class ZkSupport {
       this.loaded.set(modelId, found);
     }
     return found;
+  }
+
+  /** Proves `request` on `input` (hex tensor bytes), valid for `job.worker` on `job.hub` alone. */
+  async prove(
+    request: Request,
+    input: string,
+    job: { worker: string; chainId: bigint; hub: string },
+  ): Promise<{ output: string; proof: string; proveMs: number }> {
+    const artifacts = await this.artifacts(request.modelId);
+    const proved = await (
+      await this.prover()
+    ).prove(artifacts, { request, input: getBytes(input), ...job });
+    return { output: hexlify(proved.output), proof: proved.proof, proveMs: proved.proveMs };
   }
 
   async close(): Promise<void> {
