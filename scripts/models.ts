@@ -12,16 +12,10 @@
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { network } from "hardhat";
-import { ZeroHash, parseEther } from "ethers";
-import {
-  ModelRegistry__factory,
-  ModelStatus,
-  ProofMode,
-  deployments,
-  enumName,
-  proofModesMask,
-} from "@verity/contracts";
-import { sampleModel, writeSampleModels } from "@verity/models";
+import { parseEther } from "ethers";
+import { ModelRegistry__factory, ModelStatus, deployments, enumName } from "@verity/contracts";
+import { registerLikeSample } from "@verity/devnet";
+import { writeSampleModels } from "@verity/models";
 
 const MODELS_DIR = fileURLToPath(new URL("../models/", import.meta.url));
 const FEE_WEI = parseEther("0.001");
@@ -44,17 +38,7 @@ if (process.env.VERITY_REGISTER === "1") {
       console.log(`${name.padEnd(12)} already registered (${status}, owner ${existing.owner})`);
       continue;
     }
-    const model = sampleModel(name);
-    const tx = await registry.registerModel(modelId, {
-      uri: pathToFileURL(path).href, // file:///abs/path, percent-encoded where needed
-      inputShape: model.inputShape,
-      outputShape: model.outputShape,
-      decimals: model.decimals,
-      feeWei: FEE_WEI,
-      proofModes: proofModesMask(ProofMode.ATTESTED),
-      previousVersion: ZeroHash,
-    });
-    const receipt = await tx.wait();
-    console.log(`${name.padEnd(12)} registered in block ${receipt?.blockNumber} (tx ${tx.hash})`);
+    await registerLikeSample(registry, name, modelId, pathToFileURL(path).href, FEE_WEI);
+    console.log(`${name.padEnd(12)} registered`);
   }
 }

@@ -149,13 +149,14 @@ describe("worker against a local node", function () {
       [1, 15],
       Array.from({ length: 15 }, () => 0),
     );
-    let reverted = false;
+    let refusal: string | undefined;
     try {
       await request(devnet, "credit-risk", tooShort);
     } catch (error) {
-      reverted = /InputLengthMismatch|reverted/.test(String(error));
+      const data = (error as { data?: string }).data;
+      refusal = data === undefined ? String(error) : devnet.hub.interface.parseError(data)?.name;
     }
-    expect(reverted).to.equal(true);
+    expect(refusal).to.equal("InputLengthMismatch");
   });
 
   it("serves /healthz and Prometheus /metrics with what happened", async () => {

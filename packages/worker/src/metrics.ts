@@ -85,7 +85,7 @@ export function createMetrics() {
       help: "The worker account's balance (pays for gas)",
       registers: [registry],
     }),
-    earnedEth: new Gauge({
+    withdrawableEth: new Gauge({
       name: "verity_worker_withdrawable_eth",
       help: "Rewards credited in the hub, waiting for withdraw()",
       registers: [registry],

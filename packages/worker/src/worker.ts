@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import type { ZkModelArtifacts, ZkProver } from "@verity/zk";
 import {
-  encodeTensor,
   hubDigests,
   ProofMode,
   RequestStatus,
@@ -36,12 +35,11 @@ import {
   Runner,
   currentEnvironment,
   type Environment,
-  type RegisteredModel,
 } from "./inference/index.js";
 import { Journal, TERMINAL_STAGES, type JournalEntry, type SentTx, type Stage } from "./journal.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { connect, ensureEligible } from "./preflight.js";
-import { ModelAnswers, type ServedModel } from "./answers.js";
+import { ModelAnswers } from "./answers.js";
 import { keccakHex } from "./keccak.js";
 import { RpcClient, sleep } from "./rpc.js";
 import { createDigestSigner, type DigestSigner } from "./signer.js";
@@ -122,7 +120,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     timeoutMs: config.inferenceTimeoutMs,
     logger: logger.child({ module: "runner" }),
   });
-  const answers = new ModelAnswers(runner, store);
+  const answers = new ModelAnswers(runner, store, chain.reader, { dishonest: config.dishonest });
   const zk = config.zkArtifactsDir === undefined ? undefined : new ZkSupport(config.zkArtifactsDir);
   // Rounds and watching (quorum.ts, watch.ts) run the model and prove as answering does.
   const dutyParts: DutyParts = {
@@ -134,10 +132,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     chainId: chain.chainId,
     logger,
     answer: async (modelId, input) => {
-      const model = await chain.reader.model(modelId);
-      const inference = await answers.run(model, getBytes(input));
-      if (!inference.ok) return undefined;
-      return config.dishonest ? corrupt(model, inference.values) : hexlify(inference.output);
+      const { inference } = await answers.answer(modelId, getBytes(input));
+      return inference.ok ? hexlify(inference.output) : undefined;
     },
     prove:
       zk &&
@@ -217,7 +213,6 @@ class Worker {
   private readonly attempts = new Map<string, number>();
   /** Wall-clock ms before which a request is not retried. */
   private readonly retryAtMs = new Map<string, number>();
-  private readonly models = new Map<string, Promise<ServedModel>>();
   private readonly digests;
   private head: Head | undefined;
   private stopping = false;
@@ -450,8 +445,7 @@ class Worker {
   private async answer(entry: JournalEntry): Promise<void> {
     const { request } = entry;
     if (request.proofMode === ProofMode.ZK) return this.answerWithProof(entry);
-    const model = await this.model(request.modelId);
-    const inference = await this.answers.run(model, getBytes(entry.input));
+    const { inference } = await this.answers.answer(request.modelId, getBytes(entry.input));
     const base = {
       requestId: request.id,
       modelId: request.modelId,
@@ -460,9 +454,7 @@ class Worker {
     };
     if (inference.ok) {
       this.metrics.inferenceSeconds.observe(inference.inferenceUs / 1e6);
-      const output = this.config.dishonest
-        ? corrupt(model, inference.values)
-        : hexlify(inference.output);
+      const output = hexlify(inference.output);
       const digest = this.digests.result({ ...base, outputHash: keccakHex(output) });
       this.update({
         ...this.current(entry),
@@ -550,16 +542,6 @@ class Worker {
       "cannot serve request; it will be refunded after its deadline",
     );
     this.abandon(this.current(entry), message, error instanceof Error ? error.name : "error");
-  }
-
-  private model(modelId: string): Promise<ServedModel> {
-    let model = this.models.get(modelId);
-    if (!model) {
-      model = this.reader.model(modelId);
-      model.catch(() => this.models.delete(modelId));
-      this.models.set(modelId, model);
-    }
-    return model;
   }
 
   // ---------------------------------------------------------------- transactions out
@@ -942,7 +924,7 @@ class Worker {
       this.reader.view<bigint>(this.reader.hub, hubInterface, "balanceOf", [this.address]),
     ]);
     this.metrics.balanceEth.set(Number(BigInt(balance)) / 1e18);
-    this.metrics.earnedEth.set(Number(credited) / 1e18);
+    this.metrics.withdrawableEth.set(Number(credited) / 1e18);
   }
 
   private idle(ms: number): Promise<void> {
@@ -993,11 +975,6 @@ function same(a: string, b: string): boolean {
 
 function isInTransaction(stage: Stage): boolean {
   return stage === "sent" || stage === "finalizing" || stage === "refunding";
-}
-
-/** The dishonest flag's answer: the honest output with its first element off by one. */
-function corrupt(model: RegisteredModel, values: number[]): string {
-  return encodeTensor(model.outputShape, [values[0] + 1, ...values.slice(1)]);
 }
 
 /**
