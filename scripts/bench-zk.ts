@@ -21,6 +21,7 @@ import { network } from "hardhat";
 import { Wallet, ZeroAddress, ZeroHash, getBytes, keccak256 } from "ethers";
 import type { Signer } from "ethers";
 import * as ort from "onnxruntime-node";
+import { sessionOptions } from "@verity/worker/inference";
 import {
   IZkModelVerifier__factory,
   InferenceHub__factory,
@@ -91,11 +92,7 @@ const round = (value: number) => Math.round(value * 10) / 10;
 
 async function accuracy(model: SampleModel): Promise<number> {
   const program = compileOnnx(model.graph, model.decimals);
-  const session = await ort.InferenceSession.create(model.bytes, {
-    executionProviders: ["cpu"],
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-  });
+  const session = await ort.InferenceSession.create(model.bytes, sessionOptions());
   let worst = 0;
   for (let seed = 0; seed < ACCURACY_INPUTS; seed++) {
     const x = quantize(model.sampleInput(seed), model.decimals);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
+import { sessionOptions } from "@verity/worker/inference";
 import { SAMPLE_MODEL_NAMES, runFloat, sampleModel, writeSampleModels } from "@verity/models";
 import type { SampleModelName } from "@verity/models";
 
@@ -41,11 +42,7 @@ describe("sample models", function () {
       });
 
       it("runs in onnxruntime (CPU, one thread) within 1e-5 of the float64 reference", async function () {
-        const session = await ort.InferenceSession.create(model.bytes, {
-          executionProviders: ["cpu"],
-          intraOpNumThreads: 1,
-          interOpNumThreads: 1,
-        });
+        const session = await ort.InferenceSession.create(model.bytes, sessionOptions());
         try {
           for (let seed = 0; seed < 16; seed++) {
             const input = Float32Array.from(model.sampleInput(seed));

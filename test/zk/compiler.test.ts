@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
+import { sessionOptions } from "@verity/worker/inference";
 import { dequantize, encodeOnnx, quantize, runFloat, sampleModel } from "@verity/models";
 import type { OnnxGraph, OnnxNode, SampleModelName } from "@verity/models";
 import {
@@ -260,11 +261,7 @@ describe("ZK compiler", function () {
     it("stays within 1e-5 of onnxruntime on a CNN (Conv, AveragePool)", async function () {
       const graph = cnnGraph();
       const program = compileOnnx(graph, 6);
-      const session = await ort.InferenceSession.create(encodeOnnx(graph), {
-        executionProviders: ["cpu"],
-        intraOpNumThreads: 1,
-        interOpNumThreads: 1,
-      });
+      const session = await ort.InferenceSession.create(encodeOnnx(graph), sessionOptions());
       const next = random(3);
       for (let trial = 0; trial < 20; trial++) {
         const x = quantize(Array.from(uniform(next, 36, 1.5)), 6);
@@ -294,11 +291,7 @@ describe("ZK compiler", function () {
       it(`stays within ${TOLERANCE[name]} of onnxruntime (CPU, one thread) on ${name}`, async function () {
         const model = sampleModel(name);
         const program = compileOnnx(model.graph, model.decimals);
-        const session = await ort.InferenceSession.create(model.bytes, {
-          executionProviders: ["cpu"],
-          intraOpNumThreads: 1,
-          interOpNumThreads: 1,
-        });
+        const session = await ort.InferenceSession.create(model.bytes, sessionOptions());
         let worst = 0;
         for (let seed = 0; seed < 20; seed++) {
           const x = quantize(model.sampleInput(seed), model.decimals);
