@@ -769,10 +769,16 @@ class Worker {
   private applyReceipt(receipt: RawReceipt): void {
     const hub = this.reader.hub.toLowerCase();
     const me = this.address.toLowerCase();
-    for (const log of receipt.logs) {
-      if (log.address.toLowerCase() !== hub) continue;
-      const event = decodeHubEvent(log);
-      if (!event) continue;
+    const events = receipt.logs
+      .filter((log) => log.address.toLowerCase() === hub)
+      .map(decodeHubEvent)
+      .filter((event) => event !== undefined);
+    // A failure report closes its request with a refund, and the hub logs both: the failure is
+    // what happened to it.
+    const failed = new Set(
+      events.filter((e) => e.name === "RequestFailed").map((e) => e.requestId),
+    );
+    for (const event of events) {
       const entry = this.active.get(String(event.requestId));
       if (!entry) continue;
       switch (event.name) {
@@ -801,14 +807,15 @@ class Worker {
           }
           break;
         case "RequestFailed":
-          this.metrics.requestsFailed.inc({ reason: enumName(FailureReason, event.reason) });
-          this.finish(entry, "failed", entry.note);
+          if (event.worker === me) {
+            this.metrics.requestsFailed.inc({ reason: enumName(FailureReason, event.reason) });
+            this.finish(entry, "failed", entry.note);
+          } else {
+            this.finish(entry, "skipped", "closed by another worker's failure report");
+          }
           break;
         case "RequestRefunded":
-          // A failure report refunds too, and says so first: RequestFailed (next) closes it.
-          if (entry.stage === "refunding" || entry.failure === undefined) {
-            this.finish(entry, "refunded");
-          }
+          if (!failed.has(event.requestId)) this.finish(entry, "refunded");
           break;
         case "ResultSkipped":
           this.finish(entry, "skipped", `already ${enumName(RequestStatus, event.status)}`);
