@@ -487,6 +487,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         request.callbackGasLimit = callbackGasLimit;
         request.challengeWindowSeconds = cfg.challengeWindowSeconds;
         request.proofMode = proofMode;
+        request.zkVerifier = terms.zkVerifier;
     }
 
     function _submit(

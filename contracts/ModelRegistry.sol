@@ -4,6 +4,7 @@ pragma solidity 0.8.34;
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {TensorCodec} from "./libraries/TensorCodec.sol";
 import {ProofMode} from "./types/Inference.sol";
+import {IZkModelVerifier} from "./zk/IZkModelVerifier.sol";
 
 /// @title ModelRegistry
 /// @notice Permissionless registry of ONNX models keyed by content hash. Each model is controlled by
@@ -99,6 +100,7 @@ contract ModelRegistry is IModelRegistry {
             revert InvalidZkCommitment();
         }
         if (zk.verifier.code.length == 0) revert VerifierHasNoCode(zk.verifier);
+        _checkVerifierMatches(zk);
         model.zk = zk;
         model.proofModes |= ZK_MODE;
         emit ModelZkCommitmentSet(modelId, zk.circuitHash, zk.verifyingKeyHash, zk.verifier);
@@ -117,14 +119,39 @@ contract ModelRegistry is IModelRegistry {
             feeWei: model.feeWei,
             status: model.status,
             proofModes: model.proofModes,
-            inputBytes: model.inputBytes
+            inputBytes: model.inputBytes,
+            zkVerifier: address(0)
         });
         if (terms.status == ModelStatus.None) revert ModelNotFound(modelId);
+        // The ZK bit is set exactly when a verifier is bound: other models skip the second slot.
+        if (terms.proofModes & ZK_MODE != 0) terms.zkVerifier = model.zk.verifier;
     }
 
     /// @inheritdoc IModelRegistry
     function zkVerifierOf(bytes32 modelId) external view returns (address) {
         return _models[modelId].zk.verifier;
+    }
+
+    /// @dev A verifier whose key or circuit is not the one committed to, or whose proofs a
+    /// front-runner could take (public binding), is refused before any request can rely on it.
+    /// Any failing call counts as a mismatch.
+    function _checkVerifierMatches(ZkCommitment calldata zk) private view {
+        IZkModelVerifier verifier = IZkModelVerifier(zk.verifier);
+        try verifier.verifyingKeyHash() returns (bytes32 keyHash) {
+            if (keyHash != zk.verifyingKeyHash) revert VerifierMismatch(zk.verifier);
+        } catch {
+            revert VerifierMismatch(zk.verifier);
+        }
+        try verifier.circuitHash() returns (bytes32 circuitHash) {
+            if (circuitHash != zk.circuitHash) revert VerifierMismatch(zk.verifier);
+        } catch {
+            revert VerifierMismatch(zk.verifier);
+        }
+        try verifier.binding() returns (IZkModelVerifier.Binding binding) {
+            if (binding != IZkModelVerifier.Binding.Commitment) revert VerifierMismatch(zk.verifier);
+        } catch {
+            revert VerifierMismatch(zk.verifier);
+        }
     }
 
     function _checkModelOwner(bytes32 modelId) private view {

@@ -46,9 +46,9 @@ contract DisputeResolver is IDisputeResolver, QuorumRounds, AccessControl {
         bytes calldata output,
         bytes calldata proof
     ) external {
-        if (MODEL_REGISTRY.zkVerifierOf(request.modelId) == address(0)) {
-            revert NoZkVerifier(request.modelId);
-        }
+        // Only the verifier the request was made with decides it: one bound later (by a model owner
+        // who challenged an honest result, say) has no say over requests made before it.
+        if (request.zkVerifier == address(0)) revert NoZkVerifier(request.modelId);
         IProofVerifier zkVerifier = HUB.proofVerifier(ProofMode.ZK);
         if (address(zkVerifier) == address(0)) revert ZkModeUnavailable();
         bytes32 outputHash = keccak256(output);
@@ -68,9 +68,7 @@ contract DisputeResolver is IDisputeResolver, QuorumRounds, AccessControl {
         Challenge calldata challengeRecord
     ) external payable {
         _requireChallenged(request, submission, challengeRecord);
-        if (MODEL_REGISTRY.zkVerifierOf(request.modelId) != address(0)) {
-            revert ZkProofRequired(request.modelId);
-        }
+        if (request.zkVerifier != address(0)) revert ZkProofRequired(request.modelId);
         JuryConfig memory cfg = _config;
         if (msg.value != cfg.jurorFeeWei) revert WrongJurorFee(msg.value, cfg.jurorFeeWei);
         uint256 expiresAt =

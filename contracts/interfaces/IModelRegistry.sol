@@ -56,13 +56,17 @@ interface IModelRegistry {
         uint32[] outputShape;
     }
 
-    /// @notice The part of a model the hub reads for every request, from one storage slot.
+    /// @notice The part of a model the hub reads for every request: one storage slot, and a second
+    /// only for a model with a ZK commitment.
     struct RequestTerms {
         address owner;
         uint64 feeWei;
         ModelStatus status;
         uint8 proofModes;
         uint16 inputBytes;
+        /// The bound ZK verifier, or zero: the request keeps it, so a later binding changes nothing
+        /// for requests already made.
+        address zkVerifier;
     }
 
     event ModelRegistered(
@@ -107,6 +111,9 @@ interface IModelRegistry {
     error ZkCommitmentAlreadySet(bytes32 modelId);
     /// @notice A ZK commitment needs a circuit hash and a verifying-key hash.
     error InvalidZkCommitment();
+    /// @notice The verifier does not report the commitment's circuit and verifying-key hashes, or
+    /// does not bind its proofs to a request (only the commitment binding does).
+    error VerifierMismatch(address verifier);
 
     /// @notice Registers a model owned by the caller.
     /// @param modelId SHA-256 of the ONNX bytes. It cannot be checked on-chain; workers check it
@@ -123,8 +130,12 @@ interface IModelRegistry {
 
     /// @notice Binds the model to a circuit and its verifier, and enables `ProofMode.ZK` for it.
     /// Once only (`ZkCommitmentAlreadySet`): a ZK request can exist only after its verifier is
-    /// fixed, so no verifier can be swapped under requests already made. To change the circuit,
-    /// the setup or the verifier, register a new model version (`previousVersion`).
+    /// fixed, so no verifier can be swapped under requests already made, and every request keeps
+    /// the verifier it was made with (`Request.zkVerifier`), so a binding made after a request
+    /// cannot decide that request's dispute. The verifier must report the commitment's circuit and
+    /// verifying-key hashes and use the commitment binding (`VerifierMismatch`), whose proofs are
+    /// bound to one request and one worker. To change the circuit, the setup or the verifier,
+    /// register a new model version (`previousVersion`).
     function setZkCommitment(bytes32 modelId, ZkCommitment calldata zk) external;
 
     function getModel(bytes32 modelId) external view returns (Model memory);

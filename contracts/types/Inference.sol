@@ -70,6 +70,10 @@ struct Request {
     uint32 callbackGasLimit;
     uint32 challengeWindowSeconds;
     ProofMode proofMode;
+    /// The model's ZK verifier when the request was made, or zero when it had none. A ZK request is
+    /// proved, and a dispute over any request decided by proof, only with this verifier: a model
+    /// owner who binds a verifier later cannot decide the disputes of requests made before.
+    address zkVerifier;
 }
 
 /// @notice A result accepted by the hub and waiting for its challenge window to close.

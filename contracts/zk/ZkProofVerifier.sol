@@ -71,7 +71,8 @@ contract ZkProofVerifier is IProofVerifier {
         }
         if (keccak256(zk.input) != request.inputHash) revert ZkInputMismatch(request.id);
         if (keccak256(zk.output) != outputHash) revert ZkOutputMismatch(request.id);
-        address verifier = MODEL_REGISTRY.zkVerifierOf(request.modelId);
+        // The verifier the model had when the request was made, never one bound since.
+        address verifier = request.zkVerifier;
         if (verifier == address(0)) revert ZkNotCommitted(request.modelId);
         uint256 r = challenge(
             block.chainid,

@@ -20,10 +20,7 @@ contract InferenceHubProofVerifierTest is HubFixture {
         vm.startPrank(modelOwner);
         models.registerModel(ZK_MODEL_ID, spec);
         // ZK requests need the model's ZK commitment (it enables the mode).
-        models.setZkCommitment(
-            ZK_MODEL_ID,
-            IModelRegistry.ZkCommitment(keccak256("circuit"), keccak256("vk"), address(verifier))
-        );
+        _commitZk(ZK_MODEL_ID);
         vm.stopPrank();
         vm.prank(admin);
         hub.setProofVerifier(ProofMode.ZK, verifier);

@@ -68,7 +68,8 @@ contract InferenceHubTest is HubFixture {
             deadline: deadline,
             callbackGasLimit: 0,
             challengeWindowSeconds: CHALLENGE_WINDOW,
-            proofMode: ProofMode.ATTESTED
+            proofMode: ProofMode.ATTESTED,
+            zkVerifier: address(0)
         });
         uint256 feesBefore = hub.protocolFeesWei();
 
@@ -188,11 +189,8 @@ contract InferenceHubTest is HubFixture {
         spec.proofModes = uint8(7);
         vm.startPrank(modelOwner);
         models.registerModel(MODEL_2, spec);
-        // ZK takes effect with the model's ZK commitment; any contract stands in for its verifier.
-        models.setZkCommitment(
-            MODEL_2,
-            IModelRegistry.ZkCommitment(keccak256("circuit"), keccak256("vk"), address(models))
-        );
+        // ZK takes effect with the model's ZK commitment.
+        _commitZk(MODEL_2);
         vm.stopPrank();
     }
 

@@ -5,9 +5,21 @@ import {Test} from "./utils/Test.sol";
 import {ModelRegistry} from "../../contracts/ModelRegistry.sol";
 import {IModelRegistry} from "../../contracts/interfaces/IModelRegistry.sol";
 import {ProofMode} from "../../contracts/types/Inference.sol";
+import {IZkModelVerifier} from "../../contracts/zk/IZkModelVerifier.sol";
 
-/// @dev A contract to stand in for a ZK verifier: `setZkCommitment` only checks that it has code.
-contract StubVerifier {}
+/// @dev Stands in for a ZK verifier: `setZkCommitment` checks only what it reports about itself.
+contract StubVerifier {
+    IZkModelVerifier.Binding public binding = IZkModelVerifier.Binding.Commitment;
+    bytes32 public circuitHash = keccak256("circuit");
+    bytes32 public verifyingKeyHash = keccak256("vk");
+
+    function report(bytes32 circuit, bytes32 key, IZkModelVerifier.Binding binding_) external {
+        (circuitHash, verifyingKeyHash, binding) = (circuit, key, binding_);
+    }
+}
+
+/// @dev A contract with code but none of a verifier's functions.
+contract NotAVerifier {}
 
 contract ModelRegistryTest is Test {
     // Literal ids, not `sha256(...)` constants: a constant sha256 is evaluated at each use by a
@@ -415,6 +427,57 @@ contract ModelRegistryTest is Test {
         vm.prank(owner);
         vm.expectRevert(IModelRegistry.InvalidZkCommitment.selector);
         models.setZkCommitment(ID, zk);
+    }
+
+    function test_setZkCommitment_RevertWhen_VerifierMismatch_OtherKey() public {
+        _register(ID, owner, _spec());
+        StubVerifier verifier = new StubVerifier();
+        verifier.report(keccak256("circuit"), keccak256("another key"), IZkModelVerifier.Binding.Commitment);
+        vm.prank(owner);
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.VerifierMismatch.selector, address(verifier))
+        );
+        models.setZkCommitment(ID, _zk(address(verifier)));
+    }
+
+    function test_setZkCommitment_RevertWhen_VerifierMismatch_OtherCircuit() public {
+        _register(ID, owner, _spec());
+        StubVerifier verifier = new StubVerifier();
+        verifier.report(keccak256("another circuit"), keccak256("vk"), IZkModelVerifier.Binding.Commitment);
+        vm.prank(owner);
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.VerifierMismatch.selector, address(verifier))
+        );
+        models.setZkCommitment(ID, _zk(address(verifier)));
+    }
+
+    /// @dev A public-binding proof names no request or worker, so a front-runner could take it.
+    function test_setZkCommitment_RevertWhen_VerifierMismatch_PublicBinding() public {
+        _register(ID, owner, _spec());
+        StubVerifier verifier = new StubVerifier();
+        verifier.report(keccak256("circuit"), keccak256("vk"), IZkModelVerifier.Binding.Public);
+        vm.prank(owner);
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.VerifierMismatch.selector, address(verifier))
+        );
+        models.setZkCommitment(ID, _zk(address(verifier)));
+    }
+
+    function test_setZkCommitment_RevertWhen_VerifierMismatch_NotAVerifier() public {
+        _register(ID, owner, _spec());
+        address verifier = address(new NotAVerifier());
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.VerifierMismatch.selector, verifier));
+        models.setZkCommitment(ID, _zk(verifier));
+    }
+
+    function test_getRequestTerms_namesTheBoundVerifier() public {
+        _register(ID, owner, _spec());
+        assertEq(models.getRequestTerms(ID).zkVerifier, address(0), "none before binding");
+        address verifier = address(new StubVerifier());
+        vm.prank(owner);
+        models.setZkCommitment(ID, _zk(verifier));
+        assertEq(models.getRequestTerms(ID).zkVerifier, verifier, "bound verifier");
     }
 
     function test_setZkCommitment_RevertWhen_ModelNotFound() public {

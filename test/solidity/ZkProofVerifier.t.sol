@@ -37,8 +37,8 @@ contract ZkProofVerifierTest is HubFixture {
         models.setZkCommitment(
             ZK_MODEL_ID,
             IModelRegistry.ZkCommitment(
-                keccak256("circuit"),
-                keccak256("vk"),
+                modelVerifier.circuitHash(),
+                modelVerifier.verifyingKeyHash(),
                 address(modelVerifier)
             )
         );
@@ -160,9 +160,10 @@ contract ZkProofVerifierTest is HubFixture {
         assertEq(hub.balanceOf(prover), r.workerRewardWei, "anyone after the grace period");
     }
 
-    function test_verify_RevertWhen_ModelHasNoZkCommitment() public {
+    function test_verify_RevertWhen_RequestMadeWithoutZkVerifier() public {
         Request memory r = _zkRequest(address(0));
         r.modelId = MODEL_ID; // the fixture's ATTESTED-only model
+        r.zkVerifier = address(0); // as the hub records it for a model without a ZK commitment
         bytes memory output = _output(42);
         bytes memory proof = _proof(r, prover, _input(), output);
         vm.expectRevert(abi.encodeWithSelector(ZkProofVerifier.ZkNotCommitted.selector, MODEL_ID));

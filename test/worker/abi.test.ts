@@ -32,6 +32,7 @@ function randomRequest(seed: number): Request {
     callbackGasLimit: uint(4),
     challengeWindowSeconds: uint(4),
     proofMode: (seed % 3) as ProofMode,
+    zkVerifier: seed % 2 ? ZeroAddress : address(),
   };
 }
 

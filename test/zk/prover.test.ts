@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Wallet, getBytes, keccak256 } from "ethers";
+import { Wallet, ZeroAddress, getBytes, keccak256 } from "ethers";
 import { MalformedTensorError, ProofMode, decodeTensor, encodeTensor } from "@verity/contracts";
 import type { Request } from "@verity/contracts";
 import { quantize, sampleModel } from "@verity/models";
@@ -34,6 +34,7 @@ function requestFor(input: string, modelId = model.modelId): Request {
     callbackGasLimit: 0n,
     challengeWindowSeconds: 0n,
     proofMode: ProofMode.ZK,
+    zkVerifier: ZeroAddress,
   };
 }
 

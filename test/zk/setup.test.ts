@@ -149,7 +149,7 @@ describe("ZK setup", function () {
     expect(artifacts.verifierSource).to.include(
       `contract ${artifacts.contractName} is ZkModelVerifier`,
     );
-    expect(chooseBinding(1, 1)).to.equal("public");
+    expect(chooseBinding(1, 1)).to.equal("commitment");
     expect(chooseBinding(16, 1)).to.equal("commitment");
   });
 });

@@ -27,6 +27,8 @@ export interface Request {
   callbackGasLimit: bigint;
   challengeWindowSeconds: bigint;
   proofMode: ProofMode;
+  /** The model's ZK verifier when the request was made (the one that decides it), or zero. */
+  zkVerifier: string;
 }
 
 /** A result waiting for its challenge window (`Submission` in Inference.sol); `finalize` takes it back. */
@@ -80,6 +82,7 @@ export function toRequest(
     callbackGasLimit: decoded.callbackGasLimit,
     challengeWindowSeconds: decoded.challengeWindowSeconds,
     proofMode: Number(decoded.proofMode) as ProofMode,
+    zkVerifier: decoded.zkVerifier,
   };
 }
 

@@ -14,7 +14,7 @@ import { keccakHex } from "./keccak.js";
 const SUBMIT_RESULT = hubInterface.getFunction("submitResult")!.selector.slice(2);
 const SUBMIT_RESULTS = hubInterface.getFunction("submitResults")!.selector.slice(2);
 /** Words in an encoded `Request`: it is a static tuple, so it is encoded in place. */
-const REQUEST_WORDS = 15;
+const REQUEST_WORDS = 16;
 
 export const TOPICS = {
   InferenceRequested: hubInterface.getEvent("InferenceRequested")!.topicHash,
@@ -50,7 +50,8 @@ export function encodeRequest(r: Request): string {
     word(r.deadline) +
     word(r.callbackGasLimit) +
     word(r.challengeWindowSeconds) +
-    word(r.proofMode)
+    word(r.proofMode) +
+    addressWord(r.zkVerifier)
   );
 }
 
@@ -148,6 +149,7 @@ export function decodeRequested(log: RawLog): { request: Request; input: string 
     callbackGasLimit: uintAt(data, 12),
     challengeWindowSeconds: uintAt(data, 13),
     proofMode: Number(uintAt(data, 14)) as Request["proofMode"],
+    zkVerifier: addressAt(data, 15),
   };
   return { request, input: bytesAt(data, REQUEST_WORDS) };
 }

@@ -73,13 +73,14 @@ export class ZkSetupError extends Error {
 }
 
 /**
- * The binding for a model of `inputs` and `outputs` elements. Each public signal costs about 6.2k
- * gas to verify; the commitment binding always has three (c, v, r) plus about 40 gas per element
- * to recompute v, but ~38 constraints per input element for the Poseidon sponge. Public signals
- * therefore only win below three elements in all; see docs/zk.md for the measurements.
+ * The binding for a model of `inputs` and `outputs` elements: always the commitment binding. The
+ * public binding (every element a public signal) was cheaper to verify below three elements, but
+ * its proof names no request and no worker, so a front-runner could copy it and take the reward;
+ * the registry refuses a public-binding verifier. It can still be built on request (`binding:
+ * "public"`) for off-chain measurement.
  */
-export function chooseBinding(inputs: number, outputs: number): ZkBinding {
-  return inputs + outputs < 3 ? "public" : "commitment";
+export function chooseBinding(_inputs: number, _outputs: number): ZkBinding {
+  return "commitment";
 }
 
 function sha256Hex(data: string | Uint8Array): string {

@@ -7,6 +7,7 @@ import {ModelRegistry} from "../../../contracts/ModelRegistry.sol";
 import {WorkerRegistry} from "../../../contracts/WorkerRegistry.sol";
 import {IInferenceHub} from "../../../contracts/interfaces/IInferenceHub.sol";
 import {IModelRegistry} from "../../../contracts/interfaces/IModelRegistry.sol";
+import {MockZkModelVerifier} from "../../../contracts/mocks/MockZkModelVerifier.sol";
 import {
     Challenge,
     FailureReason,
@@ -265,6 +266,20 @@ abstract contract HubFixture is Test {
             claimedOutputHash: claimedOutputHash,
             challengedAt: uint64(block.timestamp)
         });
+    }
+
+    /// @dev Binds a stand-in ZK verifier to `modelId` with the hashes it reports, as the registry
+    /// requires. Call it as the model's owner.
+    function _commitZk(bytes32 modelId) internal returns (MockZkModelVerifier verifier) {
+        verifier = new MockZkModelVerifier();
+        models.setZkCommitment(
+            modelId,
+            IModelRegistry.ZkCommitment(
+                verifier.circuitHash(),
+                verifier.verifyingKeyHash(),
+                address(verifier)
+            )
+        );
     }
 
     /// @dev The fixture's hub config with another challenge window.

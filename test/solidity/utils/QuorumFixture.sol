@@ -90,10 +90,7 @@ abstract contract QuorumFixture is HubFixture {
         models.registerModel(QUORUM_MODEL_ID, spec);
         spec.proofModes = uint8(1 << uint8(ProofMode.ATTESTED));
         models.registerModel(ZK_MODEL_ID, spec);
-        models.setZkCommitment(
-            ZK_MODEL_ID,
-            IModelRegistry.ZkCommitment(keccak256("circuit"), keccak256("vk"), address(zkVerifier))
-        );
+        _commitZk(ZK_MODEL_ID);
         vm.stopPrank();
     }
 
