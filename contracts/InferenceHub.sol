@@ -11,6 +11,7 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
 import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
 import {ExactGasCall} from "./libraries/ExactGasCall.sol";
+import {TensorCodec} from "./libraries/TensorCodec.sol";
 import {
     CallbackResult,
     Challenge,
@@ -44,20 +45,29 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
     IModelRegistry public immutable MODEL_REGISTRY;
     IWorkerRegistry public immutable WORKER_REGISTRY;
 
+    /// @inheritdoc IInferenceHub
+    uint256 public constant CHALLENGER_SHARE_BPS = 5_000;
+    /// @inheritdoc IInferenceHub
+    uint32 public constant MAX_CALLBACK_GAS_LIMIT = 5_000_000;
+
     bytes32 private constant STATUS_MASK = bytes32(uint256(0xff));
 
-    /// @dev What every request reads and writes besides its commitment, in one slot (8 + 23 + 1
-    /// bytes): earning the protocol fee costs no extra write and checking the pause no extra read.
+    /// @dev What every request reads and writes besides its commitment, in one slot (8 + 18 + 1 +
+    /// 5 bytes): earning the protocol fee costs no extra write and checking the pause no extra read.
     struct Ledger {
         uint64 nextRequestId;
-        uint184 protocolFeesWei;
+        uint144 protocolFeesWei;
         bool paused;
+        /// When the last pause ended (zero if none): every challenge window open during a pause
+        /// lasts at least a full window after it.
+        uint40 unpausedAt;
     }
 
     Config private _config;
     DisputeConfig private _disputeConfig;
     address private _treasury;
-    Ledger private _ledger = Ledger({nextRequestId: 1, protocolFeesWei: 0, paused: false});
+    Ledger private _ledger =
+        Ledger({nextRequestId: 1, protocolFeesWei: 0, paused: false, unpausedAt: 0});
     mapping(uint256 requestId => bytes32 commitment) private _commitments;
     mapping(address account => uint256 balanceWei) private _balances;
     mapping(ProofMode mode => IProofVerifier verifier) private _verifiers;
@@ -153,8 +163,9 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             ResultSubmission calldata item = results[i];
             bytes32 requestHash = _hashRequest(item.request);
             RequestStatus status = _statusOf(_commitments[item.request.id]);
-            // Another worker or a refund got there first: not this batch's fault.
-            if (status > RequestStatus.Pending) {
+            // Another worker or a refund got there first, or the deadline passed while the batch
+            // was in flight: not the other results' fault.
+            if (status > RequestStatus.Pending || block.timestamp > item.request.deadline) {
                 emit ResultSkipped(item.request.id, status);
                 continue;
             }
@@ -176,23 +187,27 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
     ) external {
         bytes32 submissionHash = _submissionHash(_hashRequest(request), submission);
         _requireStatus(request, submissionHash, RequestStatus.Submitted);
-        if (block.timestamp < submission.finalizableAt) {
-            revert ChallengeWindowOpen(request.id, submission.finalizableAt);
-        }
+        if (_ledger.paused) revert EnforcedPause();
+        uint64 windowEnd = _challengeWindowEnd(request, submission);
+        if (block.timestamp < windowEnd) revert ChallengeWindowOpen(request.id, windowEnd);
         if (keccak256(output) != submission.outputHash) revert OutputMismatch(request.id);
-        _settle(request, submission.worker, submission.outputHash, output, 0);
+        _settleOrFail(request, submission.worker, output, 0);
     }
 
     /// @inheritdoc IInferenceHub
     function reportFailure(
         Request calldata request,
+        bytes calldata input,
         FailureReason reason,
         bytes32 environmentId,
         bytes calldata signature
     ) external whenNotPaused {
-        _requireStatus(request, _hashRequest(request), RequestStatus.Pending);
-        if (reason == FailureReason.None) revert NoFailureReason();
+        bytes32 requestHash = _requireStatus(request, _hashRequest(request), RequestStatus.Pending);
+        // ZK and QUORUM requests end by their own rules (a proof, a round, the deadline): a single
+        // worker's word must not veto them.
+        if (request.proofMode != ProofMode.ATTESTED) revert FailureReportNotAllowed(request.id);
         if (block.timestamp > request.deadline) revert RequestExpired(request.id, request.deadline);
+        if (keccak256(input) != request.inputHash) revert InputMismatch(request.id);
         bytes32 digest = _failureDigest(
             request.id,
             request.modelId,
@@ -202,8 +217,19 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         );
         address worker = _recoverEligible(request, digest, environmentId, signature);
 
-        CallbackResult callbackResult = _closeAndRefund(request, RequestStatus.Failed, reason);
-        emit RequestFailed(request.id, worker, reason, callbackResult);
+        if (reason == FailureReason.InputShapeMismatch || reason == FailureReason.InputUndecodable) {
+            // The chain can see these for itself: a false report reverts, a true one is final.
+            if (_inputFailure(request.modelId, input) != reason) {
+                revert FailureNotShown(request.id, reason);
+            }
+            CallbackResult callbackResult = _closeAndRefund(request, RequestStatus.Failed, reason);
+            emit RequestFailed(request.id, worker, reason, callbackResult);
+            return;
+        }
+        if (reason == FailureReason.None) revert NoFailureReason();
+        // Anything else is the worker's word, so it is treated as a result: its failure output is
+        // open to challenge for the request's window, and a worker who lied is slashed.
+        _accept(request, requestHash, worker, failureOutput(reason), environmentId);
     }
 
     /// @inheritdoc IInferenceHub
@@ -224,9 +250,8 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
     ) external payable whenNotPaused {
         bytes32 submissionHash = _submissionHash(_hashRequest(request), submission);
         _requireStatus(request, submissionHash, RequestStatus.Submitted);
-        if (block.timestamp >= submission.finalizableAt) {
-            revert ChallengeWindowClosed(request.id, submission.finalizableAt);
-        }
+        uint64 windowEnd = _challengeWindowEnd(request, submission);
+        if (block.timestamp >= windowEnd) revert ChallengeWindowClosed(request.id, windowEnd);
         uint256 bondWei = _disputeConfig.challengeBondWei;
         if (msg.value < bondWei) revert InsufficientBond(msg.value, bondWei);
         if (claimedOutputHash == submission.outputHash) revert ChallengeSameOutput(request.id);
@@ -257,13 +282,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             if (keccak256(output) != submission.outputHash) revert OutputMismatch(request.id);
             emit ChallengeResolved(request.id, false, 0);
             // The bond compensates the worker for the delay.
-            _settle(
-                request,
-                submission.worker,
-                submission.outputHash,
-                output,
-                challengeRecord.bondWei
-            );
+            _settleOrFail(request, submission.worker, output, challengeRecord.bondWei);
             return;
         }
         _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
@@ -271,7 +290,11 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             submission.worker,
             _disputeConfig.slashAmountWei
         );
-        _balances[challengeRecord.challenger] += challengeRecord.bondWei + slashedWei;
+        // Only part of the slash rewards the challenger, the rest goes to the treasury: a worker
+        // who challenges its own wrong result from a second address still loses the difference.
+        uint256 challengerShareWei = (slashedWei * CHALLENGER_SHARE_BPS) / 10_000;
+        _balances[challengeRecord.challenger] += challengeRecord.bondWei + challengerShareWei;
+        _balances[_treasury] += slashedWei - challengerShareWei;
         emit ChallengeResolved(request.id, true, slashedWei);
     }
 
@@ -296,7 +319,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         uint256 amountWei = _balances[msg.sender];
         if (amountWei == 0) revert NothingToWithdraw();
         _balances[msg.sender] = 0;
-        emit Withdrawal(msg.sender, to, amountWei);
+        emit Withdrawn(msg.sender, to, amountWei);
         (bool ok, ) = to.call{value: amountWei}("");
         if (!ok) revert TransferFailed(to, amountWei);
     }
@@ -317,22 +340,17 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         _setConfig(config_);
     }
 
-    function setDisputeConfig(
-        DisputeConfig calldata config_
-    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setDisputeConfig(config_);
-    }
-
     function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setTreasury(treasury_);
     }
 
-    /// @notice Plugs in the proof check for ZK or QUORUM. Requests made earlier keep their mode.
+    /// @inheritdoc IInferenceHub
     function setProofVerifier(
         ProofMode mode,
         IProofVerifier verifier
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (mode == ProofMode.ATTESTED) revert InvalidConfig();
+        if (mode == ProofMode.ATTESTED || address(verifier) == address(0)) revert InvalidConfig();
+        if (address(_verifiers[mode]) != address(0)) revert ProofVerifierAlreadySet(mode);
         _verifiers[mode] = verifier;
         emit ProofVerifierSet(mode, address(verifier));
     }
@@ -348,6 +366,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
     function unpause() external onlyRole(PAUSER_ROLE) {
         if (!_ledger.paused) revert ExpectedPause();
         _ledger.paused = false;
+        _ledger.unpausedAt = uint40(block.timestamp);
         emit Unpaused(msg.sender);
     }
 
@@ -398,6 +417,19 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         bytes32 environmentId
     ) external view returns (bytes32) {
         return _failureDigest(requestId, modelId, inputHash, reason, environmentId);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function failureOutput(FailureReason reason) public pure returns (bytes memory) {
+        return abi.encodePacked(uint8(0), uint8(reason));
+    }
+
+    /// @inheritdoc IInferenceHub
+    function challengeWindowEnd(
+        Request calldata request,
+        Submission calldata submission
+    ) external view returns (uint64) {
+        return _challengeWindowEnd(request, submission);
     }
 
     /// @inheritdoc IInferenceHub
@@ -452,6 +484,10 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         if (input.length != terms.inputBytes)
             revert InputLengthMismatch(modelId, input.length, terms.inputBytes);
         if (callback == address(0) && callbackGasLimit != 0) revert CallbackGasLimitWithoutTarget();
+        // A limit no settling transaction can carry would strand the escrow and any bond.
+        if (callbackGasLimit > MAX_CALLBACK_GAS_LIMIT) {
+            revert CallbackGasLimitTooHigh(callbackGasLimit, MAX_CALLBACK_GAS_LIMIT);
+        }
 
         Config memory cfg = _config;
         uint64 earliest = uint64(block.timestamp) + cfg.assignmentGraceSeconds;
@@ -469,7 +505,8 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         _ledger = Ledger(
             ledger.nextRequestId + 1,
             ledger.protocolFeesWei + cfg.protocolFeeWei,
-            false
+            false,
+            ledger.unpausedAt
         );
         request.id = ledger.nextRequestId;
         request.requester = msg.sender;
@@ -498,6 +535,8 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         bytes calldata proof
     ) private {
         if (block.timestamp > request.deadline) revert RequestExpired(request.id, request.deadline);
+        // A result is a tensor, never a failure output: those come only from `reportFailure`.
+        if (_isFailureOutput(output)) revert OutputMismatch(request.id);
         bytes32 outputHash = keccak256(output);
         if (request.proofMode != ProofMode.ATTESTED) {
             // Other modes are final once their verifier accepts the proof.
@@ -521,10 +560,23 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             environmentId
         );
         address worker = _recoverEligible(request, digest, environmentId, proof);
+        _accept(request, requestHash, worker, output, environmentId);
+    }
+
+    /// @dev Records an ATTESTED answer (a result, or a failure output) for its challenge window,
+    /// or settles it at once when the window is zero.
+    function _accept(
+        Request calldata request,
+        bytes32 requestHash,
+        address worker,
+        bytes memory output,
+        bytes32 environmentId
+    ) private {
+        bytes32 outputHash = keccak256(output);
         uint64 finalizableAt = uint64(block.timestamp) + request.challengeWindowSeconds;
         emit ResultSubmitted(request.id, worker, environmentId, outputHash, finalizableAt, output);
         if (request.challengeWindowSeconds == 0) {
-            _settle(request, worker, outputHash, output, 0);
+            _settleOrFail(request, worker, output, 0);
         } else {
             Submission memory submission = Submission(
                 worker,
@@ -552,12 +604,31 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             revert NotAssignee(request.id, worker, request.assignee);
     }
 
+    /// @dev Ends an ATTESTED answer that stood: a result settles; a failure output (a failure
+    /// report nobody overturned) fails the request and refunds the requester, and its worker earns
+    /// only a lost challenge bond (`extraWorkerWei`).
+    function _settleOrFail(
+        Request calldata request,
+        address worker,
+        bytes memory output,
+        uint256 extraWorkerWei
+    ) private {
+        if (!_isFailureOutput(output)) {
+            _settle(request, worker, keccak256(output), output, extraWorkerWei);
+            return;
+        }
+        FailureReason reason = FailureReason(uint8(output[1]));
+        _balances[worker] += extraWorkerWei;
+        CallbackResult callbackResult = _closeAndRefund(request, RequestStatus.Failed, reason);
+        emit RequestFailed(request.id, worker, reason, callbackResult);
+    }
+
     /// @dev Pays everyone and calls the consumer back. `extraWorkerWei` is a lost challenge bond.
     function _settle(
         Request calldata request,
         address worker,
         bytes32 outputHash,
-        bytes calldata output,
+        bytes memory output,
         uint256 extraWorkerWei
     ) private {
         _commitments[request.id] = _tag(0, RequestStatus.Settled);
@@ -604,6 +675,32 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         (result, reason) = ExactGasCall.call(request.callback, request.callbackGasLimit, data);
         if (result != CallbackResult.Succeeded)
             emit CallbackFailed(request.id, request.callback, result, reason);
+    }
+
+    /// @dev Where a challenge window ends: at `finalizableAt`, or a full window after the last
+    /// pause ended if that is later, so that a pause never shortens anyone's time to challenge.
+    function _challengeWindowEnd(
+        Request calldata request,
+        Submission calldata submission
+    ) private view returns (uint64) {
+        uint64 afterPause = uint64(_ledger.unpausedAt) + request.challengeWindowSeconds;
+        return afterPause > submission.finalizableAt ? afterPause : submission.finalizableAt;
+    }
+
+    /// @dev Which failure the chain itself sees in `input`, or `None` when it decodes to the
+    /// model's input shape.
+    function _inputFailure(
+        bytes32 modelId,
+        bytes calldata input
+    ) private view returns (FailureReason) {
+        if (!TensorCodec.isCanonical(input)) return FailureReason.InputUndecodable;
+        uint32[] memory shape = MODEL_REGISTRY.getModel(modelId).inputShape;
+        if (!TensorCodec.hasShape(input, shape)) return FailureReason.InputShapeMismatch;
+        return FailureReason.None;
+    }
+
+    function _isFailureOutput(bytes memory output) private pure returns (bool) {
+        return output.length == 2 && output[0] == 0x00;
     }
 
     function _requireChallenged(
@@ -711,8 +808,15 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         emit ConfigUpdated(config_);
     }
 
+    /// @dev Set once, in the constructor: a request's dispute is decided by the parameters it was
+    /// made under. A slash larger than the least stake could not be taken in full (X <= S).
     function _setDisputeConfig(DisputeConfig memory config_) private {
-        if (config_.challengeBondWei == 0 || config_.disputeTimeoutSeconds == 0) {
+        if (
+            config_.challengeBondWei == 0 ||
+            config_.disputeTimeoutSeconds == 0 ||
+            config_.slashAmountWei == 0 ||
+            config_.slashAmountWei > WORKER_REGISTRY.MIN_STAKE_WEI()
+        ) {
             revert InvalidConfig();
         }
         _checkStakeOutlastsDisputes(_config.challengeWindowSeconds, config_.disputeTimeoutSeconds);

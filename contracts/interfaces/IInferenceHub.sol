@@ -38,6 +38,8 @@ interface IInferenceHub {
     }
 
     /// @notice Parameters for challenges, in their own slot: read only when a result is disputed.
+    /// Fixed when the hub is deployed, so every request is disputed under the rules it was made
+    /// under; the constructor checks `slashAmountWei <= WorkerRegistry.MIN_STAKE_WEI`.
     struct DisputeConfig {
         uint96 challengeBondWei;
         /// Slashed from a worker whose result is overturned.
@@ -70,7 +72,8 @@ interface IInferenceHub {
         bytes output
     );
     /// @notice A batch skipped a request that was no longer pending (settled, refunded or answered by
-    /// another worker first), rather than reverting the other results.
+    /// another worker first; `status` says which) or whose deadline had passed (`status` is
+    /// `Pending`), rather than reverting the other results.
     event ResultSkipped(uint256 indexed requestId, RequestStatus status);
     event RequestSettled(
         uint256 indexed requestId,
@@ -105,7 +108,7 @@ interface IInferenceHub {
     );
     event ChallengeResolved(uint256 indexed requestId, bool challengerWon, uint256 slashedWei);
     event ChallengeExpired(uint256 indexed requestId);
-    event Withdrawal(address indexed account, address indexed to, uint256 amountWei);
+    event Withdrawn(address indexed account, address indexed to, uint256 amountWei);
     event ProtocolFeesCollected(address indexed treasury, uint256 amountWei);
     event ConfigUpdated(Config config);
     event DisputeConfigUpdated(DisputeConfig config);
@@ -121,6 +124,17 @@ interface IInferenceHub {
     error InsufficientPayment(uint256 paidWei, uint256 requiredWei);
     error InvalidDeadline(uint64 deadline, uint64 earliest, uint64 latest);
     error CallbackGasLimitWithoutTarget();
+    /// @notice A callback gas limit above `MAX_CALLBACK_GAS_LIMIT`.
+    error CallbackGasLimitTooHigh(uint32 callbackGasLimit, uint32 maxCallbackGasLimit);
+    /// @notice Only ATTESTED requests take failure reports; ZK and QUORUM requests end by their
+    /// mode's own rules or are refunded at their deadline.
+    error FailureReportNotAllowed(uint256 requestId);
+    /// @notice The bytes given are not the request's input.
+    error InputMismatch(uint256 requestId);
+    /// @notice The chain checked the input and it does not show the reported failure.
+    error FailureNotShown(uint256 requestId, FailureReason reason);
+    /// @notice A mode's verifier is set once, at deployment, so no pending request can see it change.
+    error ProofVerifierAlreadySet(ProofMode mode);
     error RequestMismatch(uint256 requestId);
     error RequestNotPending(uint256 requestId, RequestStatus status);
     error RequestNotSubmitted(uint256 requestId, RequestStatus status);
@@ -181,24 +195,35 @@ interface IInferenceHub {
         bytes calldata proof
     ) external;
 
-    /// @notice Accepts many results in one transaction. A request that is no longer pending is
-    /// skipped with `ResultSkipped`; any other failure reverts the whole batch.
+    /// @notice Accepts many results in one transaction. A request that is no longer pending, or
+    /// whose deadline has passed, is skipped with `ResultSkipped`; any other failure reverts the
+    /// whole batch.
     function submitResults(ResultSubmission[] calldata results) external;
 
-    /// @notice Pays out a submitted result after its challenge window and calls the consumer back.
+    /// @notice Pays out a submitted result after its challenge window (`challengeWindowEnd`) and
+    /// calls the consumer back; a submitted failure output fails the request instead and refunds
+    /// the requester. Not while paused: nobody can challenge then, so nothing may become final.
     function finalize(
         Request calldata request,
         Submission calldata submission,
         bytes calldata output
     ) external;
 
-    /// @notice A worker reports that the input does not fit the model; the requester's escrow is
-    /// refunded (less the callback fee when a callback runs) and no worker is paid, so lying gains
-    /// nothing.
-    /// `signature` is the worker's EIP-712 signature over
+    /// @notice A worker reports that it cannot answer an ATTESTED request; the requester's escrow
+    /// is refunded (less the callback fee when a callback runs) and no worker is paid.
+    /// A report is as accountable as a result. `InputUndecodable` and `InputShapeMismatch` are
+    /// checked on-chain against `input` (`FailureNotShown` if the input is fine) and are final at
+    /// once. Any other reason is recorded like a result whose output is `failureOutput(reason)`:
+    /// `ResultSubmitted` is emitted, it is open to `challenge` for the request's window, and
+    /// `finalize` then fails the request (`RequestFailed`); a report overturned in a dispute slashes
+    /// its worker as a wrong result does. ZK and QUORUM requests take no reports
+    /// (`FailureReportNotAllowed`): a single worker cannot veto them.
+    /// @param input The request's input bytes (they must hash to `request.inputHash`).
+    /// @param signature The worker's EIP-712 signature over
     /// `InferenceFailure(requestId, modelId, inputHash, reason, environmentId)`.
     function reportFailure(
         Request calldata request,
+        bytes calldata input,
         FailureReason reason,
         bytes32 environmentId,
         bytes calldata signature
@@ -215,9 +240,10 @@ interface IInferenceHub {
         bytes32 claimedOutputHash
     ) external payable;
 
-    /// @notice Settles a dispute. If the challenger won, the worker is slashed, the requester refunded
-    /// and the challenger gets its bond and the slashed stake; otherwise the bond goes to the worker
-    /// and the result settles. Only `DISPUTE_RESOLVER_ROLE`.
+    /// @notice Settles a dispute. If the challenger won, the worker is slashed, the requester
+    /// refunded, the challenger gets its bond and `CHALLENGER_SHARE_BPS` of the slashed stake and
+    /// the treasury the rest; otherwise the bond goes to the worker and the result settles (or, for
+    /// a failure output, the request fails). Only `DISPUTE_RESOLVER_ROLE`.
     function resolveChallenge(
         Request calldata request,
         Submission calldata submission,
@@ -233,6 +259,33 @@ interface IInferenceHub {
         Submission calldata submission,
         Challenge calldata challengeRecord
     ) external;
+
+    /// @notice The share of a slashed stake, in basis points, that the winning challenger earns;
+    /// the treasury takes the rest. Below 100%, so that a worker challenging its own wrong result
+    /// from a second address loses `(1 - share) * slashAmountWei` whatever the order of
+    /// transactions (see docs/security.md).
+    function CHALLENGER_SHARE_BPS() external view returns (uint256);
+
+    /// @notice The largest callback gas limit a request may ask for: far below the 16,777,216 gas
+    /// a transaction may carry, so a refund or settlement that runs the callback always fits.
+    function MAX_CALLBACK_GAS_LIMIT() external view returns (uint32);
+
+    /// @notice Plugs in the proof check for ZK or QUORUM, once per mode (`ProofVerifierAlreadySet`).
+    /// Requests of a mode can be made only after its verifier is set, so none ever sees it change.
+    /// Only `DEFAULT_ADMIN_ROLE`.
+    function setProofVerifier(ProofMode mode, IProofVerifier verifier) external;
+
+    /// @notice The output an ATTESTED failure report stands for: `0x00 ‖ uint8(reason)`, two bytes
+    /// that no canonical tensor can be (a tensor starts with its version, 0x01). Challengers claim
+    /// against its hash; jurors who cannot run the request reveal it.
+    function failureOutput(FailureReason reason) external pure returns (bytes memory);
+
+    /// @notice When the submission's challenge window ends: `finalizableAt`, or a full window after
+    /// the last pause ended if that is later.
+    function challengeWindowEnd(
+        Request calldata request,
+        Submission calldata submission
+    ) external view returns (uint64);
 
     /// @notice Sends the caller's credited balance to `to`.
     function withdraw(address payable to) external;

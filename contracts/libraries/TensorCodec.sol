@@ -35,6 +35,45 @@ library TensorCodec {
         return HEADER_BYTES + BYTES_PER_ELEMENT * (rank + elements);
     }
 
+    /// @notice True when `tensor` is in the canonical encoding: version, dtype, a rank of 1 to
+    /// `MAX_RANK`, no zero dimension, and exactly as many element bytes as its dimensions call for.
+    function isCanonical(bytes calldata tensor) internal pure returns (bool) {
+        if (
+            tensor.length < HEADER_BYTES ||
+            uint8(tensor[0]) != VERSION ||
+            uint8(tensor[1]) != DTYPE_INT32
+        ) {
+            return false;
+        }
+        uint256 rank = uint8(tensor[2]);
+        if (rank == 0 || rank > MAX_RANK) return false;
+        uint256 dataStart = HEADER_BYTES + BYTES_PER_ELEMENT * rank;
+        if (tensor.length < dataStart) return false;
+        uint256 elements = 1;
+        for (uint256 i; i < rank; ++i) {
+            uint256 dim = _dimension(tensor, i);
+            // Checking after each factor keeps `elements` below 2^24 * 2^32: no overflow.
+            elements *= dim;
+            if (dim == 0 || elements > MAX_ELEMENTS) return false;
+        }
+        return tensor.length == dataStart + BYTES_PER_ELEMENT * elements;
+    }
+
+    /// @notice True when the header of a canonical `tensor` names exactly `shape`.
+    function hasShape(bytes calldata tensor, uint32[] memory shape) internal pure returns (bool) {
+        uint256 rank = uint8(tensor[2]);
+        if (rank != shape.length) return false;
+        for (uint256 i; i < rank; ++i) {
+            if (_dimension(tensor, i) != shape[i]) return false;
+        }
+        return true;
+    }
+
+    function _dimension(bytes calldata tensor, uint256 i) private pure returns (uint256) {
+        uint256 offset = HEADER_BYTES + BYTES_PER_ELEMENT * i;
+        return uint32(bytes4(tensor[offset:offset + BYTES_PER_ELEMENT]));
+    }
+
     /// @notice The tensor's bytes are not in the canonical encoding, or `index` is out of range.
     error MalformedTensor();
 

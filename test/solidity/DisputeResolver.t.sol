@@ -107,7 +107,7 @@ contract DisputeResolverTest is QuorumFixture {
 
         assertEq(uint256(_status(r.id)), uint256(RequestStatus.Refunded), "overturned: refunded");
         assertEq(_stake(w[0]), MIN_STAKE - SLASH_AMOUNT, "worker slashed");
-        assertEq(hub.balanceOf(w[1]), CHALLENGE_BOND + SLASH_AMOUNT, "challenger: bond + slash");
+        assertEq(hub.balanceOf(w[1]), CHALLENGE_BOND + CHALLENGER_SLASH, "challenger: bond + slash");
         assertEq(hub.balanceOf(requester), requesterBefore + _refundOf(r), "requester refunded");
         assertEq(consumer.failureCount(), 1, "consumer told it failed");
         assertEq(consumer.resultCount(), 0, "never the overturned output");
@@ -187,19 +187,6 @@ contract DisputeResolverTest is QuorumFixture {
         resolver.resolveWithProof(r, s, c, right, proof);
     }
 
-    function test_resolveWithProof_RevertWhen_ZkModeUnavailable() public {
-        (Request memory r, Submission memory s, Challenge memory c) = _disputed(
-            ZK_MODEL_ID,
-            wrong,
-            right
-        );
-        vm.prank(admin);
-        hub.setProofVerifier(ProofMode.ZK, IProofVerifier(address(0)));
-        bytes memory proof = _zkProof(r, right, prover);
-        vm.expectRevert(IDisputeResolver.ZkModeUnavailable.selector);
-        resolver.resolveWithProof(r, s, c, right, proof);
-    }
-
     // ------------------------------------------------------------ jury
 
     function test_escalate_OpensAJuryRound() public {
@@ -236,7 +223,7 @@ contract DisputeResolverTest is QuorumFixture {
 
         assertEq(uint256(_status(r.id)), uint256(RequestStatus.Refunded), "overturned");
         assertEq(_stake(w[0]), MIN_STAKE - SLASH_AMOUNT, "worker slashed");
-        assertEq(hub.balanceOf(w[1]), CHALLENGE_BOND + SLASH_AMOUNT, "challenger: bond + slash");
+        assertEq(hub.balanceOf(w[1]), CHALLENGE_BOND + CHALLENGER_SLASH, "challenger: bond + slash");
         assertEq(consumer.failureCount(), 1, "consumer told it failed");
         assertEq(consumer.resultCount(), 0, "never the overturned output");
 
@@ -282,7 +269,7 @@ contract DisputeResolverTest is QuorumFixture {
         vm.expectRevert(abi.encodeWithSelector(IInferenceHub.RequestMismatch.selector, r.id));
         _revealJury(r, s, forged, 3, right);
         _revealJury(r, s, c, 3, right);
-        assertEq(hub.balanceOf(w[1]), CHALLENGE_BOND + SLASH_AMOUNT, "the real challenger wins");
+        assertEq(hub.balanceOf(w[1]), CHALLENGE_BOND + CHALLENGER_SLASH, "the real challenger wins");
     }
 
     function test_close_UndecidedJuryRefundsTheFeeAndTheChallengeExpires() public {

@@ -91,8 +91,13 @@ contract InferenceHubCallbacksTest is HubFixture {
         CreditLine line = _creditLine();
         (Request memory r, uint256 payment) = _apply(line);
         bytes memory sig = _signFailure(WORKER_KEY, r, FailureReason.InputOutOfRange);
+        hub.reportFailure(r, _input(), FailureReason.InputOutOfRange, ENV, sig);
+        // Out of range is the worker's word: final once its challenge window has passed.
+        bytes memory failure = hub.failureOutput(FailureReason.InputOutOfRange);
+        uint64 finalizableAt = uint64(block.timestamp) + r.challengeWindowSeconds;
+        vm.warp(finalizableAt);
         vm.prank(keeper);
-        hub.reportFailure(r, FailureReason.InputOutOfRange, ENV, sig);
+        hub.finalize(r, Submission(worker, keccak256(failure), ENV, finalizableAt), failure);
 
         uint256 refundWei = payment - PROTOCOL_FEE - r.callbackFeeWei;
         assertEq(hub.balanceOf(address(line)), refundWei, "hub credited the consumer");
@@ -289,7 +294,7 @@ contract InferenceHubCallbacksTest is HubFixture {
         vm.recordLogs();
         consumer.request{value: payment}(
             MODEL_ID,
-            _input(),
+            _misshapenInput(),
             worker,
             REENTRANT_GAS,
             uint64(block.timestamp + 1 hours)
@@ -387,7 +392,7 @@ contract InferenceHubCallbacksTest is HubFixture {
         uint256 refundWei = uint256(r.modelFeeWei) + r.workerRewardWei;
 
         vm.prank(keeper);
-        hub.reportFailure(r, FailureReason.InputShapeMismatch, ENV, sig);
+        hub.reportFailure(r, _misshapenInput(), FailureReason.InputShapeMismatch, ENV, sig);
 
         bool attempted;
         bool succeeded;

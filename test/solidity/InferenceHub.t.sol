@@ -755,15 +755,29 @@ contract InferenceHubTest is HubFixture {
         assertEq(hub.balanceOf(worker), r.workerRewardWei, "paid once");
     }
 
-    function test_finalize_WorksWhilePaused() public {
+    /// @dev Nobody can challenge while paused, so nothing may become final then, and the window
+    /// reopens in full afterwards.
+    function test_finalize_RevertWhen_Paused_ThenAFullWindowAfter() public {
         Request memory r = _request();
         bytes memory output = _output(1);
         Submission memory s = _submit(WORKER_KEY, r, output);
         vm.prank(admin);
         hub.pause();
         vm.warp(s.finalizableAt);
+        vm.expectRevert(IInferenceHub.EnforcedPause.selector);
         hub.finalize(r, s, output);
-        assertEq(hub.balanceOf(worker), r.workerRewardWei, "paid while paused");
+
+        vm.prank(admin);
+        hub.unpause();
+        uint64 windowEnd = uint64(block.timestamp) + CHALLENGE_WINDOW;
+        assertEq(hub.challengeWindowEnd(r, s), windowEnd, "a full window after the pause");
+        vm.expectRevert(
+            abi.encodeWithSelector(IInferenceHub.ChallengeWindowOpen.selector, r.id, windowEnd)
+        );
+        hub.finalize(r, s, output);
+        vm.warp(windowEnd);
+        hub.finalize(r, s, output);
+        assertEq(hub.balanceOf(worker), r.workerRewardWei, "paid after the window");
     }
 
     function test_refund_RevertWhen_RequestNotPending_AfterSettlement() public {
@@ -818,7 +832,7 @@ contract InferenceHubTest is HubFixture {
 
     function test_reportFailure_RefundsRequesterLessProtocolFee() public {
         uint256 payment = _minPayment(0) + 0.001 ether;
-        Request memory r = _request(requester, address(0), 0, payment);
+        Request memory r = _request(requester, address(0), 0, payment, _misshapenInput());
         bytes memory sig = _signFailure(WORKER_KEY, r, FailureReason.InputShapeMismatch);
         uint256 refundWei = payment - PROTOCOL_FEE;
 
@@ -832,7 +846,7 @@ contract InferenceHubTest is HubFixture {
             CallbackResult.None
         );
         vm.prank(stranger);
-        hub.reportFailure(r, FailureReason.InputShapeMismatch, ENV, sig);
+        hub.reportFailure(r, _misshapenInput(), FailureReason.InputShapeMismatch, ENV, sig);
 
         assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Failed), "failed");
         assertEq(hub.balanceOf(requester), refundWei, "refund");
@@ -846,7 +860,13 @@ contract InferenceHubTest is HubFixture {
         uint256 payment = _minPayment(gasLimit);
         vm.deal(address(consumer), payment);
         vm.recordLogs();
-        consumer.request{value: payment}(MODEL_ID, _input(), worker, gasLimit, _deadline());
+        consumer.request{value: payment}(
+            MODEL_ID,
+            _undecodableInput(),
+            worker,
+            gasLimit,
+            _deadline()
+        );
         Request memory r = _lastRequest();
         bytes memory sig = _signFailure(WORKER_KEY, r, FailureReason.InputUndecodable);
         uint256 refundWei = payment - PROTOCOL_FEE - r.callbackFeeWei;
@@ -866,7 +886,7 @@ contract InferenceHubTest is HubFixture {
             CallbackResult.Succeeded
         );
         vm.prank(stranger);
-        hub.reportFailure(r, FailureReason.InputUndecodable, ENV, sig);
+        hub.reportFailure(r, _undecodableInput(), FailureReason.InputUndecodable, ENV, sig);
 
         assertEq(consumer.failureCount(), 1, "called back once");
         assertEq(consumer.lastRequestId(), r.id, "request id");
@@ -879,7 +899,7 @@ contract InferenceHubTest is HubFixture {
         Request memory r = _request();
         bytes memory sig = _signFailure(WORKER_KEY, r, FailureReason.None);
         vm.expectRevert(IInferenceHub.NoFailureReason.selector);
-        hub.reportFailure(r, FailureReason.None, ENV, sig);
+        hub.reportFailure(r, _input(), FailureReason.None, ENV, sig);
     }
 
     function test_reportFailure_RevertWhen_RequestExpired() public {
@@ -889,7 +909,7 @@ contract InferenceHubTest is HubFixture {
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceHub.RequestExpired.selector, r.id, r.deadline)
         );
-        hub.reportFailure(r, FailureReason.InputOutOfRange, ENV, sig);
+        hub.reportFailure(r, _input(), FailureReason.InputOutOfRange, ENV, sig);
     }
 
     function test_reportFailure_RevertWhen_NotRegistered() public {
@@ -899,7 +919,7 @@ contract InferenceHubTest is HubFixture {
         vm.expectRevert(
             abi.encodeWithSelector(IWorkerRegistry.NotRegistered.selector, vm.addr(key))
         );
-        hub.reportFailure(r, FailureReason.InputShapeMismatch, ENV, sig);
+        hub.reportFailure(r, _input(), FailureReason.InputShapeMismatch, ENV, sig);
     }
 
     function test_reportFailure_RevertWhen_NotAssignee() public {
@@ -908,7 +928,7 @@ contract InferenceHubTest is HubFixture {
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceHub.NotAssignee.selector, r.id, otherWorker, worker)
         );
-        hub.reportFailure(r, FailureReason.InputShapeMismatch, ENV, sig);
+        hub.reportFailure(r, _input(), FailureReason.InputShapeMismatch, ENV, sig);
     }
 
     function test_reportFailure_RevertWhen_SignatureForOtherReason() public {
@@ -925,7 +945,70 @@ contract InferenceHubTest is HubFixture {
         address recovered = _recover(digest, sig);
         assertTrue(recovered != worker, "different signer");
         vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.NotRegistered.selector, recovered));
-        hub.reportFailure(r, FailureReason.InputOutOfRange, ENV, sig);
+        hub.reportFailure(r, _input(), FailureReason.InputOutOfRange, ENV, sig);
+    }
+
+    function test_reportFailure_RevertWhen_FailureNotShown() public {
+        Request memory r = _request();
+        bytes memory sig = _signFailure(WORKER_KEY, r, FailureReason.InputShapeMismatch);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IInferenceHub.FailureNotShown.selector,
+                r.id,
+                FailureReason.InputShapeMismatch
+            )
+        );
+        hub.reportFailure(r, _input(), FailureReason.InputShapeMismatch, ENV, sig);
+    }
+
+    function test_reportFailure_RevertWhen_InputMismatch() public {
+        Request memory r = _request();
+        bytes memory sig = _signFailure(WORKER_KEY, r, FailureReason.InputShapeMismatch);
+        vm.expectRevert(abi.encodeWithSelector(IInferenceHub.InputMismatch.selector, r.id));
+        hub.reportFailure(r, _misshapenInput(), FailureReason.InputShapeMismatch, ENV, sig);
+    }
+
+    /// @dev A reason the chain cannot check is the worker's word: open to challenge like a result,
+    /// then final as a failure with the requester refunded and the worker unpaid.
+    function test_reportFailure_OutOfRangeIsChallengeableThenFails() public {
+        Request memory r = _request();
+        bytes memory sig = _signFailure(WORKER_KEY, r, FailureReason.InputOutOfRange);
+        bytes memory failure = hub.failureOutput(FailureReason.InputOutOfRange);
+        assertEq(failure, hex"0003", "failure output");
+        uint64 finalizableAt = uint64(block.timestamp) + CHALLENGE_WINDOW;
+        vm.expectEmit();
+        emit IInferenceHub.ResultSubmitted(
+            r.id,
+            worker,
+            ENV,
+            keccak256(failure),
+            finalizableAt,
+            failure
+        );
+        hub.reportFailure(r, _input(), FailureReason.InputOutOfRange, ENV, sig);
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Submitted), "open");
+
+        Submission memory s = Submission(worker, keccak256(failure), ENV, finalizableAt);
+        vm.warp(finalizableAt);
+        vm.expectEmit();
+        emit IInferenceHub.RequestFailed(
+            r.id,
+            worker,
+            FailureReason.InputOutOfRange,
+            CallbackResult.None
+        );
+        hub.finalize(r, s, failure);
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Failed), "failed");
+        assertEq(hub.balanceOf(requester), uint256(r.modelFeeWei) + r.workerRewardWei, "refund");
+        assertEq(hub.balanceOf(worker), 0, "worker unpaid");
+    }
+
+    function test_submitResult_RevertWhen_OutputIsAFailureOutput() public {
+        Request memory r = _request();
+        bytes memory failure = hub.failureOutput(FailureReason.InputOutOfRange);
+        bytes memory sig = _signResult(WORKER_KEY, r, failure, ENV);
+        vm.expectRevert(abi.encodeWithSelector(IInferenceHub.OutputMismatch.selector, r.id));
+        hub.submitResult(r, failure, ENV, sig);
     }
 
     // ============================================================ refund
@@ -1138,7 +1221,8 @@ contract InferenceHubTest is HubFixture {
         assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Refunded), "refunded");
         assertEq(workers.getWorker(worker).stakeWei, MIN_STAKE - SLASH_AMOUNT, "slashed");
         assertFalse(workers.isEligible(worker), "no longer eligible");
-        assertEq(hub.balanceOf(challenger), CHALLENGE_BOND + SLASH_AMOUNT, "challenger paid");
+        assertEq(hub.balanceOf(challenger), CHALLENGE_BOND + CHALLENGER_SLASH, "challenger paid");
+        assertEq(hub.balanceOf(treasury), SLASH_AMOUNT - CHALLENGER_SLASH, "treasury: the rest");
         assertEq(hub.balanceOf(requester), r.modelFeeWei + r.workerRewardWei, "requester refunded");
         assertEq(hub.balanceOf(worker), 0, "worker unpaid");
         assertEq(hub.balanceOf(modelOwner), 0, "owner unpaid");
@@ -1146,7 +1230,7 @@ contract InferenceHubTest is HubFixture {
 
         vm.prank(challenger);
         hub.withdraw(payable(challenger));
-        assertEq(challenger.balance, CHALLENGE_BOND + SLASH_AMOUNT, "challenger withdrew");
+        assertEq(challenger.balance, CHALLENGE_BOND + CHALLENGER_SLASH, "challenger withdrew");
     }
 
     function test_resolveChallenge_WorkerWonEarnsBond() public {
@@ -1262,7 +1346,7 @@ contract InferenceHubTest is HubFixture {
         Request memory r = _settleOne();
         address payable to = payable(address(0x70));
         vm.expectEmit();
-        emit IInferenceHub.Withdrawal(worker, to, r.workerRewardWei);
+        emit IInferenceHub.Withdrawn(worker, to, r.workerRewardWei);
         vm.prank(worker);
         hub.withdraw(to);
         assertEq(to.balance, r.workerRewardWei, "paid out");
@@ -1360,11 +1444,20 @@ contract InferenceHubTest is HubFixture {
         );
     }
 
-    function test_setDisputeConfig_RevertWhen_AccessControlUnauthorizedAccount() public {
-        IInferenceHub.DisputeConfig memory cfg = IInferenceHub.DisputeConfig(1, 1, 1);
-        vm.prank(stranger);
-        _expectUnauthorized(stranger, bytes32(0));
-        hub.setDisputeConfig(cfg);
+    function test_constructor_RevertWhen_SlashExceedsMinimumStake() public {
+        vm.expectRevert(IInferenceHub.InvalidConfig.selector);
+        new InferenceHub(
+            admin,
+            models,
+            workers,
+            treasury,
+            _configWithWindow(CHALLENGE_WINDOW),
+            IInferenceHub.DisputeConfig({
+                challengeBondWei: CHALLENGE_BOND,
+                slashAmountWei: uint96(MIN_STAKE) + 1,
+                disputeTimeoutSeconds: DISPUTE_TIMEOUT
+            })
+        );
     }
 
     function test_setTreasury_RevertWhen_AccessControlUnauthorizedAccount() public {
@@ -1377,6 +1470,22 @@ contract InferenceHubTest is HubFixture {
         vm.prank(stranger);
         _expectUnauthorized(stranger, bytes32(0));
         hub.setProofVerifier(ProofMode.ZK, IProofVerifier(stranger));
+    }
+
+    function test_setProofVerifier_RevertWhen_ProofVerifierAlreadySet() public {
+        vm.startPrank(admin);
+        hub.setProofVerifier(ProofMode.ZK, IProofVerifier(stranger));
+        vm.expectRevert(
+            abi.encodeWithSelector(IInferenceHub.ProofVerifierAlreadySet.selector, ProofMode.ZK)
+        );
+        hub.setProofVerifier(ProofMode.ZK, IProofVerifier(address(0x5EC0)));
+        vm.stopPrank();
+    }
+
+    function test_setProofVerifier_RevertWhen_InvalidConfig_Zero() public {
+        vm.prank(admin);
+        vm.expectRevert(IInferenceHub.InvalidConfig.selector);
+        hub.setProofVerifier(ProofMode.ZK, IProofVerifier(address(0)));
     }
 
     function test_setProofVerifier_RevertWhen_InvalidConfig_Attested() public {

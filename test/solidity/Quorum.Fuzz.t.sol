@@ -167,7 +167,7 @@ contract QuorumFuzzTest is QuorumFixture {
             "outcome"
         );
         assertEq(_stake(w[0]), overturned ? MIN_STAKE - SLASH_AMOUNT : MIN_STAKE, "worker stake");
-        assertEq(hub.balanceOf(w[1]), overturned ? CHALLENGE_BOND + SLASH_AMOUNT : 0, "challenger");
+        assertEq(hub.balanceOf(w[1]), overturned ? CHALLENGE_BOND + CHALLENGER_SLASH : 0, "challenger");
         assertEq(
             hub.balanceOf(requester) - requesterBefore,
             overturned ? uint256(r.modelFeeWei) + r.workerRewardWei : 0,

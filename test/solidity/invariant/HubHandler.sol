@@ -74,6 +74,8 @@ contract HubHandler is Test {
         Submission submission;
         Challenge challengeRecord;
         bytes output;
+        /// Misshapen inputs ([2, 8] for the model's [1, 16]) are the ones a failure is reported for.
+        bytes input;
         RequestStatus status;
     }
 
@@ -174,6 +176,10 @@ contract HubHandler is Test {
             choice
         );
         bytes memory input = _input(shapeSeed);
+        if (shapeSeed % 4 == 0) {
+            input[6] = 0x02;
+            input[10] = 0x08;
+        }
         expected.inputHash = keccak256(input);
 
         if (expected.callback != address(0)) {
@@ -200,6 +206,7 @@ contract HubHandler is Test {
 
         Tracked storage t = _tracked.push();
         t.request = expected;
+        t.input = input;
         t.status = RequestStatus.Pending;
     }
 
@@ -296,12 +303,14 @@ contract HubHandler is Test {
     }
 
     function finalize(uint256 requestSeed, uint256 senderSeed, uint256 extraSeconds) external {
+        if (hub.paused()) return;
         (bool found, uint256 index) = _pick(requestSeed, RequestStatus.Submitted);
         if (!found) return;
         calls["finalize"]++;
         Tracked storage t = _tracked[index];
-        if (block.timestamp < t.submission.finalizableAt) {
-            vm.warp(t.submission.finalizableAt + bound(extraSeconds, 0, 1 hours));
+        uint64 windowEnd = hub.challengeWindowEnd(t.request, t.submission);
+        if (block.timestamp < windowEnd) {
+            vm.warp(windowEnd + bound(extraSeconds, 0, 1 hours));
         }
         vm.recordLogs();
         vm.prank(_actor(senderSeed));
@@ -342,12 +351,15 @@ contract HubHandler is Test {
         if (!ok) return;
         calls["reportFailure"]++;
 
-        FailureReason reason = FailureReason(1 + (reasonSeed % 3));
+        // Only failures the chain can see end a request at once: report them for misshapen inputs.
+        if (uint8(t.input[6]) != 0x02) return;
+        FailureReason reason = FailureReason.InputShapeMismatch;
+        reasonSeed; // one reason applies to these inputs
         bytes32 digest = hub.failureDigest(r.id, r.modelId, r.inputHash, reason, environmentId);
         bytes memory signature = _sign(_workerKeys[w], digest);
         vm.recordLogs();
         vm.prank(_actor(senderSeed));
-        hub.reportFailure(r, reason, environmentId, signature);
+        hub.reportFailure(r, t.input, reason, environmentId, signature);
         _countEvents();
         t.status = RequestStatus.Failed;
         ghostFailed++;

@@ -30,6 +30,8 @@ abstract contract HubFixture is Test {
     uint24 internal constant MAX_DEADLINE = 1 days;
     uint96 internal constant CHALLENGE_BOND = 0.1 ether;
     uint96 internal constant SLASH_AMOUNT = 0.5 ether;
+    /// @dev What a winning challenger earns of a slash (`CHALLENGER_SHARE_BPS`); the treasury the rest.
+    uint96 internal constant CHALLENGER_SLASH = SLASH_AMOUNT / 2;
     uint32 internal constant DISPUTE_TIMEOUT = 3 days;
 
     bytes32 internal constant ENV = keccak256(
@@ -133,6 +135,19 @@ abstract contract HubFixture is Test {
         return _tensor(16, 1_000);
     }
 
+    /// @dev As long as the model's input, but of shape [2, 8]: the chain sees the mismatch.
+    function _misshapenInput() internal pure returns (bytes memory out) {
+        out = _input();
+        out[6] = 0x02; // first dimension: 1 -> 2
+        out[10] = 0x08; // second dimension: 16 -> 8
+    }
+
+    /// @dev As long as the model's input, but of an unknown encoding version.
+    function _undecodableInput() internal pure returns (bytes memory out) {
+        out = _input();
+        out[0] = 0x02;
+    }
+
     function _output(int32 value) internal pure returns (bytes memory) {
         return _tensor(1, value);
     }
@@ -149,11 +164,21 @@ abstract contract HubFixture is Test {
         uint32 callbackGasLimit,
         uint256 valueWei
     ) internal returns (Request memory request) {
+        return _request(from, callback, callbackGasLimit, valueWei, _input());
+    }
+
+    function _request(
+        address from,
+        address callback,
+        uint32 callbackGasLimit,
+        uint256 valueWei,
+        bytes memory input
+    ) internal returns (Request memory request) {
         vm.recordLogs();
         vm.prank(from);
         hub.requestInference{value: valueWei}(
             MODEL_ID,
-            _input(),
+            input,
             ProofMode.ATTESTED,
             worker,
             callback,
