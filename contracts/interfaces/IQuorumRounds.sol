@@ -72,11 +72,13 @@ interface IQuorumRounds {
         bytes output
     );
     event QuorumReached(uint256 indexed roundId, bytes32 outputHash);
-    /// @notice A member revealed an output other than the decided one.
+    /// @notice A member revealed an output other than the decided one, or took a seat and never
+    /// revealed (a seat is a promise to reveal: silent seats could otherwise block any quorum).
     event MemberSlashed(uint256 indexed roundId, address indexed worker, uint256 slashedWei);
     event MemberPaid(uint256 indexed roundId, address indexed worker, uint256 amountWei);
-    /// @notice `paidWei` is the reward plus the slashed stake shared among `agreeing` members;
-    /// an undecided round pays nobody (its sponsor, if any, is refunded).
+    /// @notice `paidWei` is the reward plus the slashed stake shared among `agreeing` members. An
+    /// undecided round refunds its sponsor, if any, and shares only the stake slashed from silent
+    /// members (`paidWei == slashedWei`) among those who revealed.
     event RoundClosed(
         uint256 indexed roundId,
         bool decided,
@@ -85,7 +87,7 @@ interface IQuorumRounds {
         uint256 slashedWei
     );
     event Credited(address indexed account, uint256 amountWei);
-    event Withdrawal(address indexed account, address indexed to, uint256 amountWei);
+    event Withdrawn(address indexed account, address indexed to, uint256 amountWei);
 
     error RoundAlreadyOpen(uint256 roundId);
     error RoundNotOpen(uint256 roundId, RoundStatus status);

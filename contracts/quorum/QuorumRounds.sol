@@ -61,7 +61,7 @@ abstract contract QuorumRounds is IQuorumRounds {
         // Rewards and callback fees are credited to this contract in the hub; pull them when the
         // ETH at hand does not cover the payout (it then always does: see the contract's @dev).
         if (address(this).balance < amountWei) HUB.withdraw(payable(address(this)));
-        emit Withdrawal(msg.sender, to, amountWei);
+        emit Withdrawn(msg.sender, to, amountWei);
         (bool ok, ) = to.call{value: amountWei}("");
         if (!ok) revert TransferFailed(to, amountWei);
     }
@@ -269,7 +269,11 @@ abstract contract QuorumRounds is IQuorumRounds {
         _liabilitiesWei -= rewardWei;
         if (status == RoundStatus.Open) {
             _credit(round.sponsor, rewardWei);
-            emit RoundClosed(roundId, false, 0, 0, 0);
+            // A seat taken and never revealed can block a quorum: it costs its stake, and what it
+            // loses goes to the members who did reveal.
+            uint256 forfeitedWei = _slashSilent(roundId);
+            uint256 membersPaidWei = _payRevealed(roundId, forfeitedWei, round.sponsor);
+            emit RoundClosed(roundId, false, 0, membersPaidWei, forfeitedWei);
             return;
         }
 
@@ -282,8 +286,8 @@ abstract contract QuorumRounds is IQuorumRounds {
         emit RoundClosed(roundId, true, agreeing, paidWei, slashedWei);
     }
 
-    /// @dev Slashes every member who revealed an output other than the decided one; counts those
-    /// who revealed the decided one.
+    /// @dev Slashes every member who revealed an output other than the decided one, or never
+    /// revealed at all; counts those who revealed the decided one.
     function _slashDissenters(
         uint256 roundId,
         bytes32 winning
@@ -295,13 +299,57 @@ abstract contract QuorumRounds is IQuorumRounds {
             bytes32 seat = _seats[roundId][member];
             if (seat == winning) {
                 ++agreeing;
-            } else if (uint256(seat & STATE_MASK) == SEAT_REVEALED) {
+            } else {
                 uint256 takenWei =
                     slashAmountWei == 0 ? 0 : WORKER_REGISTRY.slash(member, slashAmountWei);
                 slashedWei += takenWei;
                 emit MemberSlashed(roundId, member, takenWei);
             }
         }
+    }
+
+    /// @dev Slashes every member of an undecided round who committed and never revealed.
+    function _slashSilent(uint256 roundId) private returns (uint256 slashedWei) {
+        address[] storage members = _members[roundId];
+        uint256 slashAmountWei = _memberSlashWei();
+        if (slashAmountWei == 0) return 0;
+        for (uint256 i; i < members.length; ++i) {
+            address member = members[i];
+            if (uint256(_seats[roundId][member] & STATE_MASK) != SEAT_COMMITTED) continue;
+            uint256 takenWei = WORKER_REGISTRY.slash(member, slashAmountWei);
+            slashedWei += takenWei;
+            emit MemberSlashed(roundId, member, takenWei);
+        }
+    }
+
+    /// @dev Shares `amountWei`, which arrived in this call, equally among the members who revealed
+    /// and returns it; with none, it goes to `sponsor`, or without one to the hub's treasury.
+    function _payRevealed(
+        uint256 roundId,
+        uint256 amountWei,
+        address sponsor
+    ) private returns (uint256 membersPaidWei) {
+        if (amountWei == 0) return 0;
+        address[] storage members = _members[roundId];
+        uint256 revealed;
+        for (uint256 i; i < members.length; ++i) {
+            if (uint256(_seats[roundId][members[i]] & STATE_MASK) == SEAT_REVEALED) ++revealed;
+        }
+        if (revealed == 0) {
+            _credit(sponsor != address(0) ? sponsor : HUB.treasury(), amountWei);
+            return 0;
+        }
+        uint256 shareWei = amountWei / revealed;
+        uint256 extraWei = amountWei - shareWei * revealed;
+        for (uint256 i; i < members.length; ++i) {
+            address member = members[i];
+            if (uint256(_seats[roundId][member] & STATE_MASK) != SEAT_REVEALED) continue;
+            _balances[member] += shareWei + extraWei;
+            emit MemberPaid(roundId, member, shareWei + extraWei);
+            extraWei = 0;
+        }
+        _liabilitiesWei += amountWei;
+        return amountWei;
     }
 
     /// @dev Shares `paidWei` equally among the members who revealed the decided output; the first

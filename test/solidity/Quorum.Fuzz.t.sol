@@ -55,7 +55,8 @@ contract QuorumFuzzTest is QuorumFixture {
         }
 
         bytes32 decided = coordinator.getRound(r.id).decidedOutputHash;
-        _checkPayments(r, seats, decided, registryBefore - address(workers).balance);
+        bool anyRevealed = revealMask & ((1 << seats) - 1) != 0;
+        _checkPayments(r, seats, decided, anyRevealed, registryBefore - address(workers).balance);
         assertEq(_held(), heldBefore, "no ETH created or lost");
         _checkStakes(seats, pattern, revealMask, decided);
     }
@@ -79,19 +80,25 @@ contract QuorumFuzzTest is QuorumFixture {
     }
 
     /// @dev Members are credited the reward, the callback fee and the slashed stake if the round
-    /// decided, and nothing otherwise; the request settled (once) iff it decided.
+    /// decided; otherwise only the stake slashed from silent members, if anyone revealed (else it
+    /// is the treasury's); the request settled (once) iff it decided.
     function _checkPayments(
         Request memory r,
         uint256 seats,
         bytes32 decided,
+        bool anyRevealed,
         uint256 slashedWei
     ) internal view {
         uint256 credited;
         for (uint256 i; i < seats; ++i) credited += coordinator.balanceOf(w[i]);
         bool isDecided = decided != bytes32(0);
-        uint256 expected =
-            isDecided ? uint256(r.workerRewardWei) + r.callbackFeeWei + slashedWei : 0;
-        assertEq(credited, expected, "credited = reward + fee + slash, or nothing");
+        uint256 expected = isDecided
+            ? uint256(r.workerRewardWei) + r.callbackFeeWei + slashedWei
+            : (anyRevealed ? slashedWei : 0);
+        assertEq(credited, expected, "credited = reward + fee + slash, or the silent's slash");
+        if (!isDecided && !anyRevealed) {
+            assertEq(coordinator.balanceOf(treasury), slashedWei, "treasury: the silent's slash");
+        }
         assertEq(
             uint256(hub.requestStatus(r.id)),
             uint256(isDecided ? RequestStatus.Settled : RequestStatus.Pending),
@@ -105,7 +112,8 @@ contract QuorumFuzzTest is QuorumFixture {
         );
     }
 
-    /// @dev Revealing dissenters, and only they, lose the slash amount.
+    /// @dev Silent members, and revealing dissenters of a decided round, and only they, lose the
+    /// slash amount.
     function _checkStakes(
         uint256 seats,
         uint256 pattern,
@@ -113,11 +121,11 @@ contract QuorumFuzzTest is QuorumFixture {
         bytes32 decided
     ) internal view {
         for (uint256 i; i < seats; ++i) {
+            bool revealed = (revealMask >> i) & 1 == 1;
             bool dissent =
-                decided != bytes32(0) &&
-                    (revealMask >> i) & 1 == 1 &&
-                    keccak256(_outputOf(pattern, i)) != decided;
-            assertEq(_stake(w[i]), dissent ? MIN_STAKE - QUORUM_SLASH : MIN_STAKE, "stake");
+                decided != bytes32(0) && revealed && keccak256(_outputOf(pattern, i)) != decided;
+            bool slashed = dissent || !revealed;
+            assertEq(_stake(w[i]), slashed ? MIN_STAKE - QUORUM_SLASH : MIN_STAKE, "stake");
         }
     }
 

@@ -108,7 +108,9 @@ contract QuorumCoordinatorTest is QuorumFixture {
         _assertSolvent();
     }
 
-    function test_close_NonRevealerLosesItsShareAndKeepsItsStake() public {
+    /// @dev A seat is a promise to reveal: one taken and left silent is slashed, and its stake
+    /// goes to the members who revealed the decided output.
+    function test_close_NonRevealerIsSlashedAndPaysTheOthers() public {
         Request memory r = _quorumRequest();
         for (uint256 i; i < 3; ++i) _commitQuorum(r, i, right);
         _revealQuorum(r, 0, right);
@@ -124,9 +126,10 @@ contract QuorumCoordinatorTest is QuorumFixture {
 
         vm.warp(_round(r.id).revealEndsAt + 1);
         coordinator.close(r.id);
-        assertEq(coordinator.balanceOf(w[0]), r.workerRewardWei / 2, "half");
+        uint256 pool = uint256(r.workerRewardWei) + QUORUM_SLASH;
+        assertEq(coordinator.balanceOf(w[0]), pool / 2 + (pool % 2), "half of reward + slash");
         assertEq(coordinator.balanceOf(w[2]), 0, "non-revealer: nothing");
-        assertEq(_stake(w[2]), MIN_STAKE, "non-revealer: not slashed");
+        assertEq(_stake(w[2]), MIN_STAKE - QUORUM_SLASH, "non-revealer: slashed");
         _assertSolvent();
     }
 
