@@ -11,7 +11,6 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
 import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
 import {ExactGasCall} from "./libraries/ExactGasCall.sol";
-import {TensorCodec} from "./libraries/TensorCodec.sol";
 import {
     CallbackResult,
     Challenge,
@@ -219,7 +218,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
 
         if (reason == FailureReason.InputShapeMismatch || reason == FailureReason.InputUndecodable) {
             // The chain can see these for itself: a false report reverts, a true one is final.
-            if (_inputFailure(request.modelId, input) != reason) {
+            if (MODEL_REGISTRY.inputFailure(request.modelId, input) != reason) {
                 revert FailureNotShown(request.id, reason);
             }
             CallbackResult callbackResult = _closeAndRefund(request, RequestStatus.Failed, reason);
@@ -685,18 +684,6 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
     ) private view returns (uint64) {
         uint64 afterPause = uint64(_ledger.unpausedAt) + request.challengeWindowSeconds;
         return afterPause > submission.finalizableAt ? afterPause : submission.finalizableAt;
-    }
-
-    /// @dev Which failure the chain itself sees in `input`, or `None` when it decodes to the
-    /// model's input shape.
-    function _inputFailure(
-        bytes32 modelId,
-        bytes calldata input
-    ) private view returns (FailureReason) {
-        if (!TensorCodec.isCanonical(input)) return FailureReason.InputUndecodable;
-        uint32[] memory shape = MODEL_REGISTRY.getModel(modelId).inputShape;
-        if (!TensorCodec.hasShape(input, shape)) return FailureReason.InputShapeMismatch;
-        return FailureReason.None;
     }
 
     function _isFailureOutput(bytes memory output) private pure returns (bool) {

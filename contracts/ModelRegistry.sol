@@ -3,7 +3,7 @@ pragma solidity 0.8.34;
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {TensorCodec} from "./libraries/TensorCodec.sol";
-import {ProofMode} from "./types/Inference.sol";
+import {FailureReason, ProofMode} from "./types/Inference.sol";
 import {IZkModelVerifier} from "./zk/IZkModelVerifier.sol";
 
 /// @title ModelRegistry
@@ -128,6 +128,18 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    function inputFailure(
+        bytes32 modelId,
+        bytes calldata input
+    ) external view returns (FailureReason) {
+        if (!TensorCodec.isCanonical(input)) return FailureReason.InputUndecodable;
+        if (!TensorCodec.hasShape(input, _models[modelId].inputShape)) {
+            return FailureReason.InputShapeMismatch;
+        }
+        return FailureReason.None;
+    }
+
+    /// @inheritdoc IModelRegistry
     function zkVerifierOf(bytes32 modelId) external view returns (address) {
         return _models[modelId].zk.verifier;
     }
@@ -135,7 +147,7 @@ contract ModelRegistry is IModelRegistry {
     /// @dev A verifier whose key or circuit is not the one committed to, or whose proofs a
     /// front-runner could take (public binding), is refused before any request can rely on it.
     /// Any failing call counts as a mismatch.
-    function _checkVerifierMatches(ZkCommitment calldata zk) private view {
+    function _checkVerifierMatches(ZkCommitment calldata zk) private pure {
         IZkModelVerifier verifier = IZkModelVerifier(zk.verifier);
         try verifier.verifyingKeyHash() returns (bytes32 keyHash) {
             if (keyHash != zk.verifyingKeyHash) revert VerifierMismatch(zk.verifier);

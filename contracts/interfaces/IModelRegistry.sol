@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {FailureReason} from "../types/Inference.sol";
+
 /// @title IModelRegistry
 /// @notice Models are identified by the SHA-256 of their ONNX bytes, so a worker can check that the
 /// file it fetched from the model's uri is the one the requester paid for.
@@ -127,6 +129,14 @@ interface IModelRegistry {
     function deprecate(bytes32 modelId) external;
 
     function transferModelOwnership(bytes32 modelId, address newOwner) external;
+
+    /// @notice Which failure the chain itself can see in `input` for this model: `InputUndecodable`
+    /// when it is not a canonical tensor, `InputShapeMismatch` when its header names another shape
+    /// than the model's input shape, `None` otherwise. The hub checks failure reports with it.
+    function inputFailure(
+        bytes32 modelId,
+        bytes calldata input
+    ) external view returns (FailureReason);
 
     /// @notice Binds the model to a circuit and its verifier, and enables `ProofMode.ZK` for it.
     /// Once only (`ZkCommitmentAlreadySet`): a ZK request can exist only after its verifier is

@@ -60,7 +60,7 @@ library TensorCodec {
     }
 
     /// @notice True when the header of a canonical `tensor` names exactly `shape`.
-    function hasShape(bytes calldata tensor, uint32[] memory shape) internal pure returns (bool) {
+    function hasShape(bytes calldata tensor, uint32[] storage shape) internal view returns (bool) {
         uint256 rank = uint8(tensor[2]);
         if (rank != shape.length) return false;
         for (uint256 i; i < rank; ++i) {

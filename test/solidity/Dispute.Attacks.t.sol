@@ -3,9 +3,12 @@ pragma solidity 0.8.34;
 
 import {QuorumFixture} from "./utils/QuorumFixture.sol";
 import {IDisputeResolver} from "../../contracts/interfaces/IDisputeResolver.sol";
-import {IModelRegistry} from "../../contracts/interfaces/IModelRegistry.sol";
+import {IInferenceHub} from "../../contracts/interfaces/IInferenceHub.sol";
+import {IProofVerifier} from "../../contracts/interfaces/IProofVerifier.sol";
+import {IQuorumRounds} from "../../contracts/interfaces/IQuorumRounds.sol";
 import {
     Challenge,
+    FailureReason,
     ProofMode,
     Request,
     RequestStatus,
@@ -47,6 +50,257 @@ contract DisputeAttacksTest is QuorumFixture {
         assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Challenged), "undecided");
         // The jury the request was made for still decides it.
         _escalate(r, s, c);
+    }
+
+    /// @dev A dishonest worker front-runs the honest challenge of its own wrong result from a
+    /// second address. Whatever happens next, it must lose: with the dispute decided against it,
+    /// its second address gets back less than the stake it lost.
+    function test_Attack_SelfChallengeRecoversTheSlash() public {
+        (Request memory r, Submission memory s, ) = _requestAndSubmit(MODEL_ID, wrong);
+        address secondAddress = address(0x5EC0);
+        Challenge memory c = _challenge(secondAddress, r, s, keccak256(right));
+        uint256 before = _stake(w[0]) + secondAddress.balance + CHALLENGE_BOND;
+
+        // The honest watcher cannot challenge any more, but it can escalate the dispute.
+        _escalate(r, s, c);
+        _juryVotes(r, s, c, right);
+
+        vm.prank(secondAddress);
+        hub.withdraw(payable(secondAddress));
+        uint256 afterwards = _stake(w[0]) + secondAddress.balance;
+        assertEq(before - afterwards, SLASH_AMOUNT - CHALLENGER_SLASH, "the liar nets a loss");
+        assertEq(hub.balanceOf(treasury), SLASH_AMOUNT - CHALLENGER_SLASH, "treasury: the rest");
+    }
+
+    /// @dev A worker vetoes a QUORUM request by reporting a failure before the round decides.
+    function test_Attack_FailureReportVetoesQuorumRequest() public {
+        Request memory r = _quorumRequest();
+        bytes memory sig = _signFailure(KEYS[0], r, FailureReason.InputOutOfRange);
+        vm.expectRevert(
+            abi.encodeWithSelector(IInferenceHub.FailureReportNotAllowed.selector, r.id)
+        );
+        hub.reportFailure(r, _input(), FailureReason.InputOutOfRange, ENV, sig);
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Pending), "untouched");
+    }
+
+    /// @dev A worker vetoes a ZK request by reporting a failure ahead of the deciding proof.
+    function test_Attack_FailureReportVetoesZkRequest() public {
+        uint256 payment = hub.quote(ZK_MODEL_ID, 0);
+        vm.recordLogs();
+        vm.prank(requester);
+        hub.requestInference{value: payment}(
+            ZK_MODEL_ID,
+            _input(),
+            ProofMode.ZK,
+            address(0),
+            address(0),
+            0,
+            uint64(block.timestamp + 1 hours)
+        );
+        Request memory r = _lastRequest();
+        bytes memory sig = _signFailure(KEYS[0], r, FailureReason.InputShapeMismatch);
+        vm.expectRevert(
+            abi.encodeWithSelector(IInferenceHub.FailureReportNotAllowed.selector, r.id)
+        );
+        hub.reportFailure(r, _input(), FailureReason.InputShapeMismatch, ENV, sig);
+        hub.submitResult(r, right, bytes32(0), _zkProof(r, right, prover));
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Settled), "proved");
+    }
+
+    /// @dev A worker claims a well-formed input is misshapen: the chain checks it itself.
+    function test_Attack_FalseShapeFailureOnValidInput() public {
+        (Request memory r, , ) = _requestOnly(MODEL_ID);
+        bytes memory sig = _signFailure(KEYS[0], r, FailureReason.InputShapeMismatch);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IInferenceHub.FailureNotShown.selector,
+                r.id,
+                FailureReason.InputShapeMismatch
+            )
+        );
+        hub.reportFailure(r, _input(), FailureReason.InputShapeMismatch, ENV, sig);
+    }
+
+    /// @dev A worker claims an input is out of range to fail a request it did not want to run:
+    /// the report is open to challenge like a result, and a proof of the real output slashes it.
+    function test_Attack_FalseOutOfRangeFailureIsSlashed() public {
+        (Request memory r, , ) = _requestOnly(ZK_MODEL_ID);
+        bytes memory failure = hub.failureOutput(FailureReason.InputOutOfRange);
+        hub.reportFailure(
+            r,
+            _input(),
+            FailureReason.InputOutOfRange,
+            ENV,
+            _signFailure(KEYS[0], r, FailureReason.InputOutOfRange)
+        );
+        Submission memory s = Submission(
+            w[0],
+            keccak256(failure),
+            ENV,
+            uint64(block.timestamp) + r.challengeWindowSeconds
+        );
+        Challenge memory c = _challenge(w[1], r, s, keccak256(right));
+        resolver.resolveWithProof(r, s, c, right, _zkProof(r, right, prover));
+        assertEq(_stake(w[0]), MIN_STAKE - SLASH_AMOUNT, "the false report is slashed");
+        assertEq(hub.balanceOf(w[1]), CHALLENGE_BOND + CHALLENGER_SLASH, "challenger paid");
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Refunded), "refunded");
+    }
+
+    /// @dev A true out-of-range report stands against a wrong challenge: the jury agrees it cannot
+    /// be answered, the request fails, and the worker earns the challenger's bond.
+    function test_Attack_ChallengeOfTrueFailureLosesTheBond() public {
+        (Request memory r, , ) = _requestOnly(MODEL_ID);
+        bytes memory failure = hub.failureOutput(FailureReason.InputOutOfRange);
+        hub.reportFailure(
+            r,
+            _input(),
+            FailureReason.InputOutOfRange,
+            ENV,
+            _signFailure(KEYS[0], r, FailureReason.InputOutOfRange)
+        );
+        Submission memory s = Submission(
+            w[0],
+            keccak256(failure),
+            ENV,
+            uint64(block.timestamp) + r.challengeWindowSeconds
+        );
+        Challenge memory c = _challenge(w[1], r, s, keccak256(right));
+        _escalate(r, s, c);
+        _juryVotes(r, s, c, failure);
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Failed), "failed");
+        assertEq(hub.balanceOf(w[0]), CHALLENGE_BOND, "worker earns the bond");
+        assertEq(_stake(w[0]), MIN_STAKE, "an honest report keeps its stake");
+    }
+
+    /// @dev The admin pauses the hub: nobody can challenge, and a wrong result must not become
+    /// final meanwhile, nor right after.
+    function test_Attack_PauseLetsWrongResultFinalize() public {
+        (Request memory r, Submission memory s, ) = _requestAndSubmit(MODEL_ID, wrong);
+        vm.prank(admin);
+        hub.pause();
+        vm.warp(s.finalizableAt);
+        vm.expectRevert(IInferenceHub.EnforcedPause.selector);
+        hub.finalize(r, s, wrong);
+        vm.prank(admin);
+        hub.unpause();
+        // A watcher still has a full window to challenge.
+        vm.warp(block.timestamp + CHALLENGE_WINDOW - 1);
+        _challenge(w[1], r, s, keccak256(right));
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Challenged), "caught");
+    }
+
+    /// @dev A requester asks for more callback gas than a transaction can carry: refund and
+    /// challenge expiry could then never run, stranding escrow and bonds.
+    function test_Attack_HugeCallbackGasLimitStrandsEscrow() public {
+        uint32 limit = type(uint32).max;
+        uint256 payment = hub.quote(MODEL_ID, limit);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IInferenceHub.CallbackGasLimitTooHigh.selector,
+                limit,
+                hub.MAX_CALLBACK_GAS_LIMIT()
+            )
+        );
+        vm.prank(requester);
+        hub.requestInference{value: payment}(
+            MODEL_ID,
+            _input(),
+            ProofMode.ATTESTED,
+            address(0),
+            address(consumer),
+            limit,
+            uint64(block.timestamp + 1 hours)
+        );
+    }
+
+    /// @dev The admin swaps the QUORUM verifier under pending requests for one that names it.
+    function test_Attack_AdminSwapsVerifierUnderPendingRequest() public {
+        _quorumRequest();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IInferenceHub.ProofVerifierAlreadySet.selector,
+                ProofMode.QUORUM
+            )
+        );
+        vm.prank(admin);
+        hub.setProofVerifier(ProofMode.QUORUM, IProofVerifier(admin));
+    }
+
+    /// @dev A worker takes every seat of a QUORUM round but one and never reveals, so no quorum
+    /// can form and the honest member goes unpaid: the silent seats must cost their stake.
+    function test_Attack_SeatSquattingIsFree() public {
+        Request memory r = _quorumRequest();
+        _commitQuorum(r, 0, right);
+        _commitQuorum(r, 1, right); // the squatter's first identity
+        _commitQuorum(r, 2, right); // and its second
+        _revealQuorum(r, 0, right);
+        vm.warp(coordinator.getRound(r.id).revealEndsAt + 1);
+        coordinator.close(r.id);
+        assertEq(_stake(w[1]), MIN_STAKE - QUORUM_SLASH, "first silent seat slashed");
+        assertEq(_stake(w[2]), MIN_STAKE - QUORUM_SLASH, "second silent seat slashed");
+        assertEq(coordinator.balanceOf(w[0]), 2 * uint256(QUORUM_SLASH), "the revealer is paid");
+        assertEq(
+            uint256(coordinator.getRound(r.id).status),
+            uint256(IQuorumRounds.RoundStatus.Closed),
+            "closed"
+        );
+    }
+
+    /// @dev One entry whose deadline passed while the batch was in flight must not sink the
+    /// others.
+    function test_Attack_OneExpiredEntryRevertsTheBatch() public {
+        (Request memory stale, , ) = _requestOnly(MODEL_ID);
+        vm.warp(stale.deadline);
+        (Request memory fresh, , ) = _requestOnly(MODEL_ID);
+        vm.warp(uint256(stale.deadline) + 1);
+        IInferenceHub.ResultSubmission[] memory batch = new IInferenceHub.ResultSubmission[](2);
+        batch[0] = IInferenceHub.ResultSubmission(
+            stale,
+            right,
+            ENV,
+            _signResult(KEYS[0], stale, right, ENV)
+        );
+        batch[1] = IInferenceHub.ResultSubmission(
+            fresh,
+            right,
+            ENV,
+            _signResult(KEYS[0], fresh, right, ENV)
+        );
+        vm.expectEmit();
+        emit IInferenceHub.ResultSkipped(stale.id, RequestStatus.Pending);
+        hub.submitResults(batch);
+        assertEq(uint256(hub.requestStatus(fresh.id)), uint256(RequestStatus.Submitted), "sent");
+    }
+
+    /// @dev Three jurors (workers 2, 3 and 4) re-run the request and reveal `output`.
+    function _juryVotes(
+        Request memory r,
+        Submission memory s,
+        Challenge memory c,
+        bytes memory output
+    ) internal {
+        for (uint256 i = 2; i < 5; ++i) _commitJury(r.id, i, output);
+        for (uint256 i = 2; i < 4; ++i) _revealJury(r, s, c, i, output);
+    }
+
+    /// @dev An ATTESTED request for `modelId`, no result yet.
+    function _requestOnly(
+        bytes32 modelId
+    ) internal returns (Request memory r, uint256 payment, bytes memory input) {
+        payment = hub.quote(modelId, CALLBACK_GAS);
+        input = _input();
+        vm.recordLogs();
+        vm.prank(requester);
+        hub.requestInference{value: payment}(
+            modelId,
+            input,
+            ProofMode.ATTESTED,
+            address(0),
+            address(consumer),
+            CALLBACK_GAS,
+            uint64(block.timestamp + 1 hours)
+        );
+        r = _lastRequest();
     }
 
     /// @dev An ATTESTED request for `modelId` answered with `output` by worker 0.
