@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {
-    AccessControlDefaultAdminRules
-} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
 
 /// @title WorkerRegistry
@@ -188,8 +186,9 @@ contract WorkerRegistry is IWorkerRegistry, AccessControlDefaultAdminRules {
     /// @inheritdoc IWorkerRegistry
     function extendSlashableUntil(address workerAddress, uint64 until) external onlySlasher {
         // Rounded up in 256 bits, then capped: a later lock is still sound, a shorter one is not.
-        uint256 roundedUp = ((uint256(until) + SLASHABLE_UNTIL_GRANULARITY_SECONDS - 1) /
-            SLASHABLE_UNTIL_GRANULARITY_SECONDS) * SLASHABLE_UNTIL_GRANULARITY_SECONDS;
+        uint256 roundedUp =
+            ((uint256(until) + SLASHABLE_UNTIL_GRANULARITY_SECONDS - 1) /
+                SLASHABLE_UNTIL_GRANULARITY_SECONDS) * SLASHABLE_UNTIL_GRANULARITY_SECONDS;
         uint64 lockedUntil = roundedUp > type(uint64).max ? type(uint64).max : uint64(roundedUp);
         Worker storage worker = _workers[workerAddress];
         if (lockedUntil <= worker.slashableUntil) return;

@@ -51,7 +51,10 @@ const models = ModelRegistry__factory.connect(await deployed.modelRegistry.getAd
 const workers = WorkerRegistry__factory.connect(await deployed.workerRegistry.getAddress(), admin);
 const hub = InferenceHub__factory.connect(await deployed.inferenceHub.getAddress(), admin);
 const config = await hub.config();
-await executeThroughTimelock(timelock, admin, workers, "approveEnvironment", [ENV, "gas benchmark"]);
+await executeThroughTimelock(timelock, admin, workers, "approveEnvironment", [
+  ENV,
+  "gas benchmark",
+]);
 await (await workers.connect(workerWallet).register(ENV, { value: ethers.parseEther("1") })).wait();
 
 const figures: Record<string, number> = {};

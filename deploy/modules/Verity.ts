@@ -82,7 +82,11 @@ export default buildModule("Verity", (m) => {
   };
 
   // Self-administered (no admin account): only a delayed operation changes its roles or delay.
-  const timelock = m.contract("VerityTimelock", [timelockMinDelaySeconds, [governor], [ZeroAddress]]);
+  const timelock = m.contract("VerityTimelock", [
+    timelockMinDelaySeconds,
+    [governor],
+    [ZeroAddress],
+  ]);
 
   const modelRegistry = m.contract("ModelRegistry");
   const workerRegistry = m.contract("WorkerRegistry", [

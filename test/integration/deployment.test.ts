@@ -82,9 +82,10 @@ describe("Verity deployment: who holds which role", function () {
       workers.connect(governor).approveEnvironment(environmentId, "t"),
     ).to.be.revertedWithCustomError(workers, "AccessControlUnauthorizedAccount");
     await (await timelock.schedule(target, 0n, data, ZeroHash, salt, BigInt(TWO_DAYS))).wait();
-    await expect(
-      timelock.execute(target, 0n, data, ZeroHash, salt),
-    ).to.be.revertedWithCustomError(timelock, "TimelockUnexpectedOperationState");
+    await expect(timelock.execute(target, 0n, data, ZeroHash, salt)).to.be.revertedWithCustomError(
+      timelock,
+      "TimelockUnexpectedOperationState",
+    );
     await networkHelpers.time.increase(TWO_DAYS);
     await (await timelock.execute(target, 0n, data, ZeroHash, salt)).wait();
     expect(await workers.isEnvironmentApproved(environmentId)).to.equal(true);

@@ -123,11 +123,7 @@ contract WorkerRegistryAttacksTest is HubFixture {
         uint64 disputableUntil = uint64(block.timestamp) + 3 days + 6 days;
         _try(
             address(hub),
-            abi.encodeWithSignature(
-                "extendSlashableUntil(address,uint64)",
-                worker,
-                disputableUntil
-            )
+            abi.encodeWithSignature("extendSlashableUntil(address,uint64)", worker, disputableUntil)
         );
         vm.prank(worker);
         workers.startUnbonding(MIN_STAKE);
@@ -152,11 +148,7 @@ contract WorkerRegistryAttacksTest is HubFixture {
         uint64 disputableUntil = uint64(block.timestamp) + CHALLENGE_WINDOW + DISPUTE_TIMEOUT;
         _try(
             address(hub),
-            abi.encodeWithSignature(
-                "extendSlashableUntil(address,uint64)",
-                worker,
-                disputableUntil
-            )
+            abi.encodeWithSignature("extendSlashableUntil(address,uint64)", worker, disputableUntil)
         );
 
         vm.warp(block.timestamp + 1 hours);

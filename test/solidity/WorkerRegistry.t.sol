@@ -424,11 +424,15 @@ contract WorkerRegistryTest is HubFixture {
 
     function test_setSlashers_RevertWhen_InvalidSlasher() public {
         WorkerRegistry fresh = new WorkerRegistry(admin, MIN_STAKE, UNBONDING_DELAY, 0);
-        vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.InvalidSlasher.selector, address(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IWorkerRegistry.InvalidSlasher.selector, address(0))
+        );
         fresh.setSlashers(new address[](0));
         address[] memory set = new address[](2);
         set[0] = address(hub);
-        vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.InvalidSlasher.selector, address(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IWorkerRegistry.InvalidSlasher.selector, address(0))
+        );
         fresh.setSlashers(set);
     }
 
@@ -446,7 +450,9 @@ contract WorkerRegistryTest is HubFixture {
 
         vm.warp(block.timestamp + UNBONDING_DELAY);
         vm.prank(worker);
-        vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.UnbondingNotFinished.selector, until));
+        vm.expectRevert(
+            abi.encodeWithSelector(IWorkerRegistry.UnbondingNotFinished.selector, until)
+        );
         workers.withdraw();
         vm.warp(until);
         vm.prank(worker);

@@ -90,10 +90,12 @@ export function deployments(
   };
   const creditLine = address("creditLine") ?? address("creditLineOnHub");
   const optional = Object.fromEntries(
-    (["zkProofVerifier", "quorumCoordinator", "disputeResolver", "timelock"] as const).flatMap((key) => {
-      const value = address(key);
-      return value === undefined ? [] : [[key, value]];
-    }),
+    (["zkProofVerifier", "quorumCoordinator", "disputeResolver", "timelock"] as const).flatMap(
+      (key) => {
+        const value = address(key);
+        return value === undefined ? [] : [[key, value]];
+      },
+    ),
   );
   return {
     chainId: BigInt(chainId),

@@ -182,13 +182,15 @@ contract RegistryHandler is Test {
         address victim = argSeed % 2 == 0 ? HONEST : HOSTILE;
         uint256 move = moveSeed % 7;
         if (move == 0) {
-            return _one(
-                registry,
-                abi.encodeCall(IWorkerRegistry.approveEnvironment, (environmentId, "hostile"))
-            );
+            return
+                _one(
+                    registry,
+                    abi.encodeCall(IWorkerRegistry.approveEnvironment, (environmentId, "hostile"))
+                );
         }
         if (move == 1) {
-            return _one(registry, abi.encodeCall(IWorkerRegistry.revokeEnvironment, (environmentId)));
+            return
+                _one(registry, abi.encodeCall(IWorkerRegistry.revokeEnvironment, (environmentId)));
         }
         if (move == 2) {
             // Grant the old slasher role to the caller, then slash with it.
@@ -209,26 +211,29 @@ contract RegistryHandler is Test {
             return _one(registry, abi.encodeCall(IWorkerRegistry.setSlashers, (extra)));
         }
         if (move == 4) {
-            return _one(
-                registry,
-                abi.encodeWithSignature("beginDefaultAdminTransfer(address)", HOSTILE_ADMIN)
-            );
+            return
+                _one(
+                    registry,
+                    abi.encodeWithSignature("beginDefaultAdminTransfer(address)", HOSTILE_ADMIN)
+                );
         }
         if (move == 5) {
             // Hold a worker's stake back, as a slasher could.
-            return _one(
-                registry,
-                abi.encodeCall(IWorkerRegistry.extendSlashableUntil, (victim, type(uint64).max))
-            );
+            return
+                _one(
+                    registry,
+                    abi.encodeCall(IWorkerRegistry.extendSlashableUntil, (victim, type(uint64).max))
+                );
         }
-        return _one(
-            registry,
-            abi.encodeWithSignature(
-                "grantRole(bytes32,address)",
-                REGISTRY.ENVIRONMENT_ADMIN_ROLE(),
-                HOSTILE_ADMIN
-            )
-        );
+        return
+            _one(
+                registry,
+                abi.encodeWithSignature(
+                    "grantRole(bytes32,address)",
+                    REGISTRY.ENVIRONMENT_ADMIN_ROLE(),
+                    HOSTILE_ADMIN
+                )
+            );
     }
 
     // ------------------------------------------------------------------ helpers
@@ -241,7 +246,12 @@ contract RegistryHandler is Test {
     /// only the slasher tells them apart (it slashes only the hostile worker).
     function _actor(uint256 seed) private pure returns (address) {
         uint256 pick = seed % 3;
-        return pick == 0 ? HONEST : pick == 1 ? HOSTILE : HOSTILE_SECOND;
+        return
+            pick == 0
+                ? HONEST
+                : pick == 1
+                    ? HOSTILE
+                    : HOSTILE_SECOND;
     }
 
     function _one(

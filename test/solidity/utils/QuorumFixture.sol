@@ -80,7 +80,11 @@ abstract contract QuorumFixture is HubFixture {
         consumer = new RecordingConsumer(hub);
 
         address[] memory slashers = new address[](3);
-        (slashers[0], slashers[1], slashers[2]) = (address(hub), address(coordinator), address(resolver));
+        (slashers[0], slashers[1], slashers[2]) = (
+            address(hub),
+            address(coordinator),
+            address(resolver)
+        );
         workers.setSlashers(slashers);
         vm.startPrank(admin);
         hub.grantRole(hub.DISPUTE_RESOLVER_ROLE(), address(resolver));
