@@ -2,6 +2,7 @@
 pragma solidity 0.8.34;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {HubFixture} from "./utils/HubFixture.sol";
 import {WorkerRegistry} from "../../contracts/WorkerRegistry.sol";
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
@@ -383,6 +384,37 @@ contract WorkerRegistryTest is HubFixture {
         vm.prank(admin);
         vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.NotSlasher.selector, admin));
         workers.slash(worker, 1);
+    }
+
+    // ---------------------------------------------------------------- default admin handover
+
+    function test_beginDefaultAdminTransfer_takesEffectOnlyAfterTheDelay() public {
+        address successor = address(0x5CCE);
+        vm.prank(admin);
+        workers.beginDefaultAdminTransfer(successor);
+        uint48 acceptableAfter = uint48(block.timestamp) + ADMIN_TRANSFER_DELAY;
+        vm.prank(successor);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminDelay.selector,
+                acceptableAfter
+            )
+        );
+        workers.acceptDefaultAdminTransfer();
+
+        vm.warp(acceptableAfter + 1);
+        vm.prank(successor);
+        workers.acceptDefaultAdminTransfer();
+        assertEq(workers.defaultAdmin(), successor, "handed over");
+        assertFalse(workers.hasRole(bytes32(0), admin), "the old admin lost the role");
+    }
+
+    function test_grantRole_RevertWhen_AccessControlEnforcedDefaultAdminRules() public {
+        vm.prank(admin);
+        vm.expectRevert(
+            IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminRules.selector
+        );
+        workers.grantRole(bytes32(0), stranger);
     }
 
     // ---------------------------------------------------------------- setSlashers
