@@ -1,33 +1,56 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
 
 /// @title WorkerRegistry
 /// @notice Holds worker stakes and the environment allowlist.
-/// @dev No reentrancy guard: every function that sends value updates state first.
-contract WorkerRegistry is IWorkerRegistry, AccessControl {
+/// @dev No reentrancy guard: every function that sends value updates state first. The default
+/// admin (a timelock in production) changes hands only in two steps with a delay
+/// (`AccessControlDefaultAdminRules`), so a handover is visible before it takes effect. No role
+/// may slash: slashers are a set fixed once by the deployer (`setSlashers`).
+contract WorkerRegistry is IWorkerRegistry, AccessControlDefaultAdminRules {
     bytes32 public constant ENVIRONMENT_ADMIN_ROLE = keccak256("ENVIRONMENT_ADMIN_ROLE");
-    /// @notice Granted to the hub: the only account that may slash.
-    bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
+    /// @dev `extendSlashableUntil` rounds up to this, so consecutive results within it write once.
+    uint64 private constant SLASHABLE_UNTIL_GRANULARITY_SECONDS = 1 hours;
 
     /// @inheritdoc IWorkerRegistry
     uint256 public immutable MIN_STAKE_WEI;
     /// @inheritdoc IWorkerRegistry
     uint64 public immutable UNBONDING_DELAY_SECONDS;
+    /// @inheritdoc IWorkerRegistry
+    address public immutable DEPLOYER;
 
     mapping(address worker => Worker) private _workers;
     mapping(bytes32 environmentId => bool approved) private _approvedEnvironments;
     /// @dev Workers staked at least the minimum, for `pickWorker`. `_activeIndex` is position + 1.
     address[] private _activeWorkers;
     mapping(address worker => uint256 positionPlusOne) private _activeIndex;
+    /// @dev Written once by `setSlashers`; `_slashers` non-empty means the set is locked.
+    mapping(address account => bool) private _isSlasher;
+    address[] private _slashers;
 
-    constructor(address admin, uint256 minStakeWei, uint64 unbondingDelaySeconds) {
+    modifier onlySlasher() {
+        if (!_isSlasher[msg.sender]) revert NotSlasher(msg.sender);
+        _;
+    }
+
+    /// @param admin The default admin and first environment admin: the governance timelock.
+    /// @param minStakeWei The least stake that makes a worker eligible.
+    /// @param unbondingDelaySeconds How long unbonding stake stays slashable before withdrawal.
+    /// @param adminTransferDelaySeconds How long a started default-admin handover waits before
+    /// the new admin can accept it.
+    constructor(
+        address admin,
+        uint256 minStakeWei,
+        uint64 unbondingDelaySeconds,
+        uint48 adminTransferDelaySeconds
+    ) AccessControlDefaultAdminRules(adminTransferDelaySeconds, admin) {
         if (minStakeWei == 0) revert AmountZero();
         MIN_STAKE_WEI = minStakeWei;
         UNBONDING_DELAY_SECONDS = unbondingDelaySeconds;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        DEPLOYER = msg.sender;
         _grantRole(ENVIRONMENT_ADMIN_ROLE, admin);
     }
 
@@ -57,6 +80,13 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     /// @inheritdoc IWorkerRegistry
     function changeEnvironment(bytes32 environmentId) external {
         Worker storage worker = _registered(msg.sender);
+        bytes32 declared = worker.environmentId;
+        // Registering needs an approved environment, so an unapproved one was revoked. Its bond
+        // leaves through unbonding, slashable to the end, instead of backing new results at once.
+        if (!_approvedEnvironments[declared]) {
+            uint256 heldWei = uint256(worker.stakeWei) + worker.unbondingWei;
+            if (heldWei != 0) revert RevokedWorkerStillBonded(msg.sender, declared, heldWei);
+        }
         if (!_approvedEnvironments[environmentId]) revert EnvironmentNotApproved(environmentId);
         worker.environmentId = environmentId;
         worker.environmentTag = bytes20(environmentId);
@@ -86,8 +116,10 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         Worker storage worker = _workers[msg.sender];
         uint256 amountWei = worker.unbondingWei;
         if (amountWei == 0) revert NothingToWithdraw();
-        if (block.timestamp < worker.withdrawableAt)
-            revert UnbondingNotFinished(worker.withdrawableAt);
+        uint64 withdrawableAt = worker.withdrawableAt;
+        uint64 slashableUntil = worker.slashableUntil;
+        if (slashableUntil > withdrawableAt) withdrawableAt = slashableUntil;
+        if (block.timestamp < withdrawableAt) revert UnbondingNotFinished(withdrawableAt);
         worker.unbondingWei = 0;
         emit StakeWithdrawn(msg.sender, amountWei);
         _send(msg.sender, amountWei);
@@ -115,10 +147,24 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     }
 
     /// @inheritdoc IWorkerRegistry
+    function setSlashers(address[] calldata slashers_) external {
+        if (msg.sender != DEPLOYER) revert NotDeployer(msg.sender);
+        if (_slashers.length != 0) revert SlashersAlreadySet();
+        if (slashers_.length == 0) revert InvalidSlasher(address(0));
+        for (uint256 i; i < slashers_.length; ++i) {
+            address slasher = slashers_[i];
+            if (slasher == address(0)) revert InvalidSlasher(slasher);
+            _isSlasher[slasher] = true;
+            _slashers.push(slasher);
+        }
+        emit SlashersSet(slashers_);
+    }
+
+    /// @inheritdoc IWorkerRegistry
     function slash(
         address workerAddress,
         uint256 amountWei
-    ) external onlyRole(SLASHER_ROLE) returns (uint256 slashedWei) {
+    ) external onlySlasher returns (uint256 slashedWei) {
         Worker storage worker = _workers[workerAddress];
         uint256 stakeWei = worker.stakeWei;
         uint256 unbondingWei = worker.unbondingWei;
@@ -135,6 +181,19 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         if (stakeWei - fromStake < MIN_STAKE_WEI) _deactivate(workerAddress);
         emit WorkerSlashed(workerAddress, slashedWei, msg.sender);
         _send(msg.sender, slashedWei);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function extendSlashableUntil(address workerAddress, uint64 until) external onlySlasher {
+        // Rounded up in 256 bits, then capped: a later lock is still sound, a shorter one is not.
+        uint256 roundedUp =
+            ((uint256(until) + SLASHABLE_UNTIL_GRANULARITY_SECONDS - 1) /
+                SLASHABLE_UNTIL_GRANULARITY_SECONDS) * SLASHABLE_UNTIL_GRANULARITY_SECONDS;
+        uint64 lockedUntil = roundedUp > type(uint64).max ? type(uint64).max : uint64(roundedUp);
+        Worker storage worker = _workers[workerAddress];
+        if (lockedUntil <= worker.slashableUntil) return;
+        worker.slashableUntil = lockedUntil;
+        emit SlashableUntilExtended(workerAddress, lockedUntil, msg.sender);
     }
 
     /// @inheritdoc IWorkerRegistry
@@ -178,6 +237,16 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     /// @inheritdoc IWorkerRegistry
     function activeWorkerCount() external view returns (uint256) {
         return _activeWorkers.length;
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function isSlasher(address account) external view returns (bool) {
+        return _isSlasher[account];
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function slashers() external view returns (address[] memory) {
+        return _slashers;
     }
 
     /// @notice Every worker staked at least the minimum, eligible or not.

@@ -29,6 +29,7 @@ import {
   ProofMode,
   ZkProofVerifier__factory,
   encodeTensor,
+  executeThroughTimelock,
   parseRequestedEvent,
   proofModesMask,
 } from "@verity/contracts";
@@ -120,7 +121,9 @@ async function measureOnChain(
     override: { allowUnlimitedContractSize: true },
   });
   const [admin, modelOwner, requester, relayer] = (await ethers.getSigners()) as Signer[];
-  const verity = await ignition.deploy(VerityModule);
+  const verity = await ignition.deploy(VerityModule, {
+    parameters: { Verity: { timelockMinDelaySeconds: 0n } },
+  });
   const hub = InferenceHub__factory.connect(await verity.inferenceHub.getAddress(), admin);
   const models = ModelRegistry__factory.connect(await verity.modelRegistry.getAddress(), admin);
   const hubAddress = await hub.getAddress();
@@ -128,7 +131,10 @@ async function measureOnChain(
     await deployZkProofVerifier(admin, await models.getAddress()),
     admin,
   );
-  await (await hub.setProofVerifier(ProofMode.ZK, await zkVerifier.getAddress())).wait();
+  await executeThroughTimelock(verity.timelock, admin, hub, "setProofVerifier", [
+    ProofMode.ZK,
+    await zkVerifier.getAddress(),
+  ]);
   await (
     await models.connect(modelOwner).registerModel(model.modelId, {
       uri: `file://models/${model.name}.onnx`,

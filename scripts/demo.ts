@@ -234,16 +234,16 @@ async function main() {
     "A dishonest worker joins (started with --dishonest true) and answers Dave's application",
   );
   const config = await devnet.hub.config();
-  await (
-    await devnet.hub.setConfig({
+  await devnet.govern(devnet.hub, "setConfig", [
+    {
       protocolFeeWei: config.protocolFeeWei,
       minWorkerRewardWei: config.minWorkerRewardWei,
       callbackGasPriceWei: config.callbackGasPriceWei,
       assignmentGraceSeconds: config.assignmentGraceSeconds,
       challengeWindowSeconds: 600,
       maxDeadlineSeconds: config.maxDeadlineSeconds,
-    })
-  ).wait();
+    },
+  ]);
   say("   governance first sets a 10-minute challenge window: ATTESTED results wait it out");
   const liar = await spawnWorker(devnet, {
     account: ACCOUNTS.firstWorker + 1,

@@ -19,6 +19,7 @@ import {
   ModelRegistry__factory,
   WorkerRegistry__factory,
   encodeTensor,
+  executeThroughTimelock,
   resultFields,
   signResult,
   parseRequestedEvent,
@@ -43,13 +44,17 @@ await admin.sendTransaction({ to: workerWallet.address, value: ethers.parseEther
 const ENV = ethers.id("verity-worker gas benchmark environment");
 // The same deployment as everywhere else, with a challenge window so finalize can be measured.
 const deployed = await ignition.deploy(VerityModule, {
-  parameters: { Verity: { challengeWindowSeconds: 3600n } },
+  parameters: { Verity: { challengeWindowSeconds: 3600n, timelockMinDelaySeconds: 0n } },
 });
+const timelock = await deployed.timelock.getAddress();
 const models = ModelRegistry__factory.connect(await deployed.modelRegistry.getAddress(), admin);
 const workers = WorkerRegistry__factory.connect(await deployed.workerRegistry.getAddress(), admin);
 const hub = InferenceHub__factory.connect(await deployed.inferenceHub.getAddress(), admin);
 const config = await hub.config();
-await (await workers.approveEnvironment(ENV, "gas benchmark")).wait();
+await executeThroughTimelock(timelock, admin, workers, "approveEnvironment", [
+  ENV,
+  "gas benchmark",
+]);
 await (await workers.connect(workerWallet).register(ENV, { value: ethers.parseEther("1") })).wait();
 
 const figures: Record<string, number> = {};
@@ -119,7 +124,7 @@ async function setChallengeWindow(seconds: number) {
     challengeWindowSeconds: seconds,
     maxDeadlineSeconds: config.maxDeadlineSeconds,
   };
-  await (await hub.connect(admin).setConfig(next)).wait();
+  await executeThroughTimelock(timelock, admin, hub, "setConfig", [next]);
 }
 
 // Warm up: credit every account once, as on a live deployment.

@@ -1,30 +1,52 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { ZeroAddress, ZeroHash } from "ethers";
 
 /**
- * The Verity protocol: ModelRegistry, WorkerRegistry and InferenceHub, with the hub allowed to
- * slash; the proof modes beyond ATTESTED (ZkProofVerifier for ZK, QuorumCoordinator for QUORUM,
- * both registered with the hub); and the DisputeResolver, which holds the hub's
- * DISPUTE_RESOLVER_ROLE. The coordinator and the resolver may slash too (quorum members and jurors
- * who reveal an output other than the decided one). See docs/protocol.md and docs/security.md.
+ * The Verity protocol: ModelRegistry, WorkerRegistry and InferenceHub; the proof modes beyond
+ * ATTESTED (ZkProofVerifier for ZK, QuorumCoordinator for QUORUM, both registered with the hub);
+ * the DisputeResolver, which holds the hub's DISPUTE_RESOLVER_ROLE; and the VerityTimelock, which
+ * ends up holding every admin role. See docs/protocol.md and docs/security.md.
  *
- * Account 0 deploys and is the admin of both the worker registry (environment allowlist) and the
- * hub (config, pause, proof verifiers). Every number is a module parameter; the defaults suit a
- * local node, with two deliberate differences from a public network:
+ * Who holds what once the module has run:
+ *
+ * - The timelock holds every admin role: the worker registry's default admin (a two-step, delayed
+ *   handover) and ENVIRONMENT_ADMIN_ROLE, and DEFAULT_ADMIN_ROLE of the hub, the coordinator and
+ *   the resolver. Each change goes through a scheduled operation that waits
+ *   `timelockMinDelaySeconds`; `governor` (default account 0) proposes and cancels, anyone
+ *   executes a ready operation.
+ * - `guardian` (default account 0) holds the hub's PAUSER_ROLE, so a pause does not wait.
+ * - The worker registry's slashers are fixed here, once: the hub, the coordinator and the
+ *   resolver. Nobody can add or remove one afterwards.
+ * - The deployer (account 0) holds nothing: it renounces the hub's roles after wiring, and never
+ *   had the other contracts' (they take the timelock as admin in their constructors).
+ *
+ * Every number is a module parameter; the defaults suit a local node, with two deliberate
+ * differences from a public network:
  *
  * - `challengeWindowSeconds` is 0, so an ATTESTED result settles and calls back in the same
  *   transaction that submits it: handy for local development, unsafe anywhere a result must be
  *   challengeable. Set it (for example 3600) in the network's parameters file.
- * - `treasury` defaults to account 0.
+ * - `treasury`, `governor` and `guardian` default to account 0.
+ *
+ * The timelock delay defaults to two days, as on a public network; a local devnet or test passes
+ * `timelockMinDelaySeconds: 0n` and governs through `executeThroughTimelock` (`@verity/contracts`),
+ * which schedules and executes at once. The role layout is the same everywhere; only the wait differs.
  *
  * Deploy: `hardhat ignition deploy deploy/modules/Verity.ts --network localhost
  * --parameters deploy/parameters/localhost.json`. Addresses land in
  * `deploy/deployments/chain-<id>/deployed_addresses.json`, read by `deployments()` in
  * `@verity/contracts`. For a public network, copy `deploy/parameters/testnet.example.json` to
- * `testnet.json` and replace its placeholders: `treasury` (0x…01) and CreditLine's `riskModelId`.
+ * `testnet.json` and replace its placeholders: `treasury`, `governor` and `guardian` (0x…01) and
+ * CreditLine's `riskModelId`.
  */
 export default buildModule("Verity", (m) => {
-  const admin = m.getAccount(0);
-  const treasury = m.getParameter("treasury", admin);
+  const deployer = m.getAccount(0);
+  const treasury = m.getParameter("treasury", deployer);
+  const governor = m.getParameter("governor", deployer);
+  const guardian = m.getParameter("guardian", deployer);
+  const timelockMinDelaySeconds = m.getParameter("timelockMinDelaySeconds", 2n * 24n * 3600n);
+  // How long a started handover of the worker registry's default admin waits to be accepted.
+  const adminTransferDelaySeconds = m.getParameter("adminTransferDelaySeconds", 2n * 24n * 3600n);
 
   const minStakeWei = m.getParameter("minStakeWei", 10n ** 18n);
   const unbondingDelaySeconds = m.getParameter("unbondingDelaySeconds", 7n * 24n * 3600n);
@@ -59,10 +81,23 @@ export default buildModule("Verity", (m) => {
     jurorSlashWei: m.getParameter("jurorSlashWei", 5n * 10n ** 17n), // 0.5 ether
   };
 
+  // Self-administered (no admin account): only a delayed operation changes its roles or delay.
+  const timelock = m.contract("VerityTimelock", [
+    timelockMinDelaySeconds,
+    [governor],
+    [ZeroAddress],
+  ]);
+
   const modelRegistry = m.contract("ModelRegistry");
-  const workerRegistry = m.contract("WorkerRegistry", [admin, minStakeWei, unbondingDelaySeconds]);
+  const workerRegistry = m.contract("WorkerRegistry", [
+    timelock,
+    minStakeWei,
+    unbondingDelaySeconds,
+    adminTransferDelaySeconds,
+  ]);
+  // The deployer administers the hub only until the wiring below is done, then hands it over.
   const inferenceHub = m.contract("InferenceHub", [
-    admin,
+    deployer,
     modelRegistry,
     workerRegistry,
     treasury,
@@ -70,38 +105,33 @@ export default buildModule("Verity", (m) => {
     disputeConfig,
   ]);
 
-  const slasherRole = m.staticCall(workerRegistry, "SLASHER_ROLE", [], 0, {
-    id: "SlasherRole",
-  });
-  m.call(workerRegistry, "grantRole", [slasherRole, inferenceHub], { id: "GrantSlasherRoleToHub" });
-
   // ZK mode: one verifier for every model, which reads each model's own Groth16 verifier from its
   // ZK commitment in the registry. A model gets ZK requests only once its owner sets that.
   const zkProofVerifier = m.contract("ZkProofVerifier", [modelRegistry]);
-  m.call(inferenceHub, "setProofVerifier", [1 /* ProofMode.ZK */, zkProofVerifier], {
+  const setZk = m.call(inferenceHub, "setProofVerifier", [1 /* ProofMode.ZK */, zkProofVerifier], {
     id: "SetZkProofVerifier",
   });
 
   // QUORUM mode: the coordinator runs each request's commit-reveal round, settles it through the
   // hub as the mode's verifier, and slashes members who reveal another output.
   const quorumCoordinator = m.contract("QuorumCoordinator", [
-    admin,
+    timelock,
     inferenceHub,
     modelRegistry,
     workerRegistry,
     quorumConfig,
   ]);
-  m.call(inferenceHub, "setProofVerifier", [2 /* ProofMode.QUORUM */, quorumCoordinator], {
-    id: "SetQuorumCoordinator",
-  });
-  m.call(workerRegistry, "grantRole", [slasherRole, quorumCoordinator], {
-    id: "GrantSlasherRoleToCoordinator",
-  });
+  const setQuorum = m.call(
+    inferenceHub,
+    "setProofVerifier",
+    [2 /* ProofMode.QUORUM */, quorumCoordinator],
+    { id: "SetQuorumCoordinator" },
+  );
 
   // Disputes: the resolver decides challenges (ZK proof, else a jury) and slashes jurors who
   // reveal another output.
   const disputeResolver = m.contract("DisputeResolver", [
-    admin,
+    timelock,
     inferenceHub,
     modelRegistry,
     workerRegistry,
@@ -110,14 +140,39 @@ export default buildModule("Verity", (m) => {
   const resolverRole = m.staticCall(inferenceHub, "DISPUTE_RESOLVER_ROLE", [], 0, {
     id: "DisputeResolverRole",
   });
-  m.call(inferenceHub, "grantRole", [resolverRole, disputeResolver], {
+  const grantResolver = m.call(inferenceHub, "grantRole", [resolverRole, disputeResolver], {
     id: "GrantDisputeResolverRole",
   });
-  m.call(workerRegistry, "grantRole", [slasherRole, disputeResolver], {
-    id: "GrantSlasherRoleToResolver",
+
+  // Every contract that slashes, fixed for good: the registry refuses a second call.
+  m.call(workerRegistry, "setSlashers", [[inferenceHub, quorumCoordinator, disputeResolver]], {
+    id: "SetSlashers",
+  });
+
+  // Hand the hub over: the timelock administers it, the guardian pauses it, the deployer keeps
+  // nothing. Ordered after every call that needs the deployer's admin role.
+  const wired = [setZk, setQuorum, grantResolver];
+  const pauserRole = m.staticCall(inferenceHub, "PAUSER_ROLE", [], 0, { id: "PauserRole" });
+  const grantAdmin = m.call(inferenceHub, "grantRole", [ZeroHash, timelock], {
+    id: "GrantHubAdminToTimelock",
+    after: wired,
+  });
+  // Renounced before the guardian is granted, so a guardian that is the deployer keeps the role.
+  const renouncePauser = m.call(inferenceHub, "renounceRole", [pauserRole, deployer], {
+    id: "RenounceHubPauser",
+    after: wired,
+  });
+  const grantPauser = m.call(inferenceHub, "grantRole", [pauserRole, guardian], {
+    id: "GrantHubPauserToGuardian",
+    after: [renouncePauser],
+  });
+  m.call(inferenceHub, "renounceRole", [ZeroHash, deployer], {
+    id: "RenounceHubAdmin",
+    after: [grantAdmin, grantPauser],
   });
 
   return {
+    timelock,
     modelRegistry,
     workerRegistry,
     inferenceHub,

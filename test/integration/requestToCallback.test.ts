@@ -24,6 +24,7 @@ import {
   decodeTensor,
   encodeTensor,
   encodedTensorLength,
+  executeThroughTimelock,
   parseRequestedEvent,
   parseSubmittedEvent,
   proofModesMask,
@@ -48,7 +49,10 @@ const ENVIRONMENT_ID = id("verity-worker/0.1.0 onnxruntime/1.30 node/22 cpu thre
 /** Deploys through the Ignition modules, then registers a model, an environment and a worker. */
 async function deployFixture() {
   const [admin, modelOwner, borrower, relayer] = await ethers.getSigners();
-  const verity = await ignition.deploy(VerityModule);
+  const verity = await ignition.deploy(VerityModule, {
+    parameters: { Verity: { timelockMinDelaySeconds: 0n } },
+  });
+  const timelock = await verity.timelock.getAddress();
   const hubAddress = await verity.inferenceHub.getAddress();
   const hub = InferenceHub__factory.connect(hubAddress, admin);
   const models = ModelRegistry__factory.connect(await verity.modelRegistry.getAddress(), admin);
@@ -63,7 +67,10 @@ async function deployFixture() {
     proofModes: proofModesMask(ProofMode.ATTESTED),
     previousVersion: ZeroHash,
   });
-  await workers.approveEnvironment(ENVIRONMENT_ID, "integration test environment");
+  await executeThroughTimelock(timelock, admin, workers, "approveEnvironment", [
+    ENVIRONMENT_ID,
+    "integration test environment",
+  ]);
 
   // The worker signs locally with its own key, as the worker service does.
   const worker = Wallet.createRandom().connect(ethers.provider);
@@ -84,6 +91,7 @@ async function deployFixture() {
   const creditLine = CreditLine__factory.connect(await deployedCreditLine.getAddress(), borrower);
   const chainId = (await ethers.provider.getNetwork()).chainId;
   return {
+    timelock,
     admin,
     modelOwner,
     borrower,
@@ -200,18 +208,20 @@ describe("request to callback (ATTESTED, CreditLine)", function () {
   });
 
   it("with a challenge window, finalizes only after it closes", async function () {
-    const { admin, borrower, relayer, worker, hub, creditLine, chainId } =
+    const { timelock, admin, borrower, relayer, worker, hub, creditLine, chainId } =
       await networkHelpers.loadFixture(deployFixture);
     const challengeWindowSeconds = 3600;
     const config = await hub.config();
-    await hub.connect(admin).setConfig({
-      protocolFeeWei: config.protocolFeeWei,
-      minWorkerRewardWei: config.minWorkerRewardWei,
-      callbackGasPriceWei: config.callbackGasPriceWei,
-      assignmentGraceSeconds: config.assignmentGraceSeconds,
-      challengeWindowSeconds,
-      maxDeadlineSeconds: config.maxDeadlineSeconds,
-    });
+    await executeThroughTimelock(timelock, admin, hub, "setConfig", [
+      {
+        protocolFeeWei: config.protocolFeeWei,
+        minWorkerRewardWei: config.minWorkerRewardWei,
+        callbackGasPriceWei: config.callbackGasPriceWei,
+        assignmentGraceSeconds: config.assignmentGraceSeconds,
+        challengeWindowSeconds,
+        maxDeadlineSeconds: config.maxDeadlineSeconds,
+      },
+    ]);
 
     const { request } = await apply(creditLine, hub);
     expect(request.challengeWindowSeconds).to.equal(BigInt(challengeWindowSeconds));

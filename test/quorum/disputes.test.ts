@@ -30,15 +30,15 @@ describe("ATTESTED disputes decided by a jury: four worker processes, one dishon
     resolver = await resolverOf(devnet);
     // Short jury windows: two jurors of three seats wait out the commit window.
     const config = await resolver.config();
-    await (
-      await resolver.setConfig({
+    await devnet.govern(resolver, "setConfig", [
+      {
         jurySize: config.jurySize,
         commitWindowSeconds: 5,
         revealWindowSeconds: 60,
         jurorFeeWei: config.jurorFeeWei,
         jurorSlashWei: config.jurorSlashWei,
-      })
-    ).wait();
+      },
+    ]);
     const settings = { pollIntervalMs: 25 };
     dishonest = await spawnWorker(devnet, {
       account: 10,

@@ -111,14 +111,14 @@ describe("QUORUM mode: three worker processes, one dishonest", function () {
     const stopHeartbeat = heartbeat(devnet);
     try {
       const config = await coordinator.config();
-      await (
-        await coordinator.setConfig({
+      await devnet.govern(coordinator, "setConfig", [
+        {
           defaultQuorum: config.defaultQuorum,
           commitWindowSeconds: 3,
           revealWindowSeconds: 10,
           slashAmountWei: config.slashAmountWei,
-        })
-      ).wait();
+        },
+      ]);
       const stake = async (address: string) =>
         (await devnet.workerRegistry.getWorker(address)).stakeWei;
       const stakesBefore = await Promise.all([honest[0], liar].map((w) => stake(w.address)));

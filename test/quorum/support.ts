@@ -11,13 +11,13 @@ import {
 import { ACCOUNTS, registerLikeSample, type Devnet, type WorkerProcess } from "@verity/devnet";
 import { writeSampleModels, type SampleModelName } from "@verity/models";
 
-/** The hub's QUORUM coordinator, as the admin. */
+/** The hub's QUORUM coordinator, connected as the admin account (govern it through `devnet.govern`). */
 export async function coordinatorOf(devnet: Devnet): Promise<QuorumCoordinator> {
   const address = await devnet.hub.proofVerifier(ProofMode.QUORUM);
   return QuorumCoordinator__factory.connect(address, devnet.signer(ACCOUNTS.admin));
 }
 
-/** The account holding the hub's DISPUTE_RESOLVER_ROLE (the Ignition module grants it), as the admin. */
+/** The account holding the hub's DISPUTE_RESOLVER_ROLE (the Ignition module grants it), connected as the admin account. */
 export async function resolverOf(devnet: Devnet): Promise<DisputeResolver> {
   const role = id("DISPUTE_RESOLVER_ROLE");
   const granted = await devnet.hub.queryFilter(devnet.hub.filters.RoleGranted(role), 0, "latest");

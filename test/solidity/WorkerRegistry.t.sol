@@ -2,7 +2,9 @@
 pragma solidity 0.8.34;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {HubFixture} from "./utils/HubFixture.sol";
+import {WorkerRegistry} from "../../contracts/WorkerRegistry.sol";
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
 
 /// @dev The fixture deploys the registry with `worker` and `otherWorker` staked `MIN_STAKE` on `ENV`.
@@ -16,10 +18,14 @@ contract WorkerRegistryTest is HubFixture {
 
     function setUp() public override {
         super.setUp();
-        bytes32 slasherRole = workers.SLASHER_ROLE();
-        vm.prank(admin);
-        workers.grantRole(slasherRole, slasher);
         vm.deal(newcomer, 100 ether);
+    }
+
+    /// @dev The hub and a plain account standing in for any slasher.
+    function _wireSlashers() internal override {
+        address[] memory slashers = new address[](2);
+        (slashers[0], slashers[1]) = (address(hub), slasher);
+        workers.setSlashers(slashers);
     }
 
     // ---------------------------------------------------------------- register
@@ -293,15 +299,64 @@ contract WorkerRegistryTest is HubFixture {
         }
     }
 
-    function test_revokeEnvironment_workerRecoversByChangingEnvironment() public {
+    function test_revokeEnvironment_workerMovesAheadWhileStillApproved() public {
+        vm.prank(admin);
+        workers.approveEnvironment(ENV_2, "v0.2");
+        // The revocation is scheduled in the timelock; the worker upgrades before it executes.
+        vm.prank(worker);
+        workers.changeEnvironment(ENV_2);
+        vm.prank(admin);
+        workers.revokeEnvironment(ENV);
+        assertTrue(workers.isEligible(worker), "eligible on the new environment");
+        workers.checkEligible(worker, ENV_2);
+    }
+
+    function test_revokeEnvironment_workerReturnsOnlyAfterExiting() public {
         vm.startPrank(admin);
         workers.revokeEnvironment(ENV);
         workers.approveEnvironment(ENV_2, "v0.2");
         vm.stopPrank();
+
         vm.prank(worker);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IWorkerRegistry.RevokedWorkerStillBonded.selector,
+                worker,
+                ENV,
+                MIN_STAKE
+            )
+        );
         workers.changeEnvironment(ENV_2);
-        assertTrue(workers.isEligible(worker), "eligible on the new environment");
+
+        vm.prank(worker);
+        workers.startUnbonding(MIN_STAKE);
+        vm.prank(worker);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IWorkerRegistry.RevokedWorkerStillBonded.selector,
+                worker,
+                ENV,
+                MIN_STAKE
+            )
+        );
+        workers.changeEnvironment(ENV_2);
+
+        vm.warp(block.timestamp + UNBONDING_DELAY);
+        vm.startPrank(worker);
+        workers.withdraw();
+        workers.changeEnvironment(ENV_2);
+        workers.addStake{value: MIN_STAKE}();
+        vm.stopPrank();
+        assertTrue(workers.isEligible(worker), "back on an approved environment");
         workers.checkEligible(worker, ENV_2);
+    }
+
+    function test_revokeEnvironment_reapprovalResumesItsWorkers() public {
+        vm.startPrank(admin);
+        workers.revokeEnvironment(ENV);
+        workers.approveEnvironment(ENV, "fixed after all");
+        vm.stopPrank();
+        assertTrue(workers.isEligible(worker), "eligible again");
     }
 
     function test_revokeEnvironment_RevertWhen_EnvironmentNotApproved() public {
@@ -319,30 +374,162 @@ contract WorkerRegistryTest is HubFixture {
 
     // ---------------------------------------------------------------- slash
 
-    function test_slash_RevertWhen_AccessControlUnauthorizedAccount() public {
-        bytes32 role = workers.SLASHER_ROLE();
+    function test_slash_RevertWhen_NotSlasher() public {
         vm.prank(stranger);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IAccessControl.AccessControlUnauthorizedAccount.selector,
-                stranger,
-                role
-            )
-        );
+        vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.NotSlasher.selector, stranger));
         workers.slash(worker, 1);
     }
 
     function test_slash_RevertWhen_AdminIsNotSlasher() public {
-        bytes32 role = workers.SLASHER_ROLE();
         vm.prank(admin);
+        vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.NotSlasher.selector, admin));
+        workers.slash(worker, 1);
+    }
+
+    // ---------------------------------------------------------------- default admin handover
+
+    function test_beginDefaultAdminTransfer_takesEffectOnlyAfterTheDelay() public {
+        address successor = address(0x5CCE);
+        vm.prank(admin);
+        workers.beginDefaultAdminTransfer(successor);
+        uint48 acceptableAfter = uint48(block.timestamp) + ADMIN_TRANSFER_DELAY;
+        vm.prank(successor);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IAccessControl.AccessControlUnauthorizedAccount.selector,
-                admin,
-                role
+                IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminDelay.selector,
+                acceptableAfter
             )
         );
-        workers.slash(worker, 1);
+        workers.acceptDefaultAdminTransfer();
+
+        vm.warp(acceptableAfter + 1);
+        vm.prank(successor);
+        workers.acceptDefaultAdminTransfer();
+        assertEq(workers.defaultAdmin(), successor, "handed over");
+        assertFalse(workers.hasRole(bytes32(0), admin), "the old admin lost the role");
+    }
+
+    function test_grantRole_RevertWhen_AccessControlEnforcedDefaultAdminRules() public {
+        vm.prank(admin);
+        vm.expectRevert(
+            IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminRules.selector
+        );
+        workers.grantRole(bytes32(0), stranger);
+    }
+
+    // ---------------------------------------------------------------- setSlashers
+
+    function test_setSlashers_fixesTheSetAtDeployment() public view {
+        address[] memory set = workers.slashers();
+        assertEq(set.length, 2, "two slashers");
+        assertEq(set[0], address(hub), "hub");
+        assertEq(set[1], slasher, "slasher");
+        assertTrue(workers.isSlasher(address(hub)), "hub is a slasher");
+        assertFalse(workers.isSlasher(admin), "the admin is not");
+        assertEq(workers.DEPLOYER(), address(this), "deployer");
+    }
+
+    function test_setSlashers_emitsSlashersSet() public {
+        WorkerRegistry fresh = new WorkerRegistry(admin, MIN_STAKE, UNBONDING_DELAY, 0);
+        address[] memory set = new address[](1);
+        set[0] = address(hub);
+        vm.expectEmit();
+        emit IWorkerRegistry.SlashersSet(set);
+        fresh.setSlashers(set);
+    }
+
+    function test_setSlashers_RevertWhen_SlashersAlreadySet() public {
+        address[] memory more = new address[](1);
+        more[0] = stranger;
+        vm.expectRevert(IWorkerRegistry.SlashersAlreadySet.selector);
+        workers.setSlashers(more);
+    }
+
+    function test_setSlashers_RevertWhen_NotDeployer() public {
+        WorkerRegistry fresh = new WorkerRegistry(admin, MIN_STAKE, UNBONDING_DELAY, 0);
+        address[] memory set = new address[](1);
+        set[0] = admin;
+        vm.prank(admin);
+        vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.NotDeployer.selector, admin));
+        fresh.setSlashers(set);
+    }
+
+    function test_setSlashers_RevertWhen_InvalidSlasher() public {
+        WorkerRegistry fresh = new WorkerRegistry(admin, MIN_STAKE, UNBONDING_DELAY, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(IWorkerRegistry.InvalidSlasher.selector, address(0))
+        );
+        fresh.setSlashers(new address[](0));
+        address[] memory set = new address[](2);
+        set[0] = address(hub);
+        vm.expectRevert(
+            abi.encodeWithSelector(IWorkerRegistry.InvalidSlasher.selector, address(0))
+        );
+        fresh.setSlashers(set);
+    }
+
+    // ---------------------------------------------------------------- extendSlashableUntil
+
+    function test_extendSlashableUntil_holdsBackWithdrawalUntilLater() public {
+        vm.prank(worker);
+        workers.startUnbonding(0.5 ether);
+        uint64 until = _hourCeil(uint64(block.timestamp) + UNBONDING_DELAY + 2 days);
+        vm.expectEmit();
+        emit IWorkerRegistry.SlashableUntilExtended(worker, until, address(hub));
+        vm.prank(address(hub));
+        workers.extendSlashableUntil(worker, until - 10);
+        assertEq(workers.getWorker(worker).slashableUntil, until, "rounded up to the hour");
+
+        vm.warp(block.timestamp + UNBONDING_DELAY);
+        vm.prank(worker);
+        vm.expectRevert(
+            abi.encodeWithSelector(IWorkerRegistry.UnbondingNotFinished.selector, until)
+        );
+        workers.withdraw();
+        vm.warp(until);
+        vm.prank(worker);
+        workers.withdraw();
+        assertEq(workers.getWorker(worker).unbondingWei, 0, "paid out after the lock");
+    }
+
+    function test_extendSlashableUntil_neverShortens() public {
+        uint64 later = _hourCeil(uint64(block.timestamp) + 5 days);
+        vm.startPrank(address(hub));
+        workers.extendSlashableUntil(worker, later);
+        workers.extendSlashableUntil(worker, later - 2 days);
+        vm.stopPrank();
+        assertEq(workers.getWorker(worker).slashableUntil, later, "kept the later lock");
+    }
+
+    function test_extendSlashableUntil_keepsTheSlotsOtherFields() public {
+        vm.prank(worker);
+        workers.startUnbonding(0.25 ether);
+        IWorkerRegistry.Worker memory before = workers.getWorker(worker);
+        vm.prank(slasher);
+        workers.extendSlashableUntil(worker, uint64(block.timestamp) + 1 days);
+        IWorkerRegistry.Worker memory afterLock = workers.getWorker(worker);
+        assertEq(afterLock.unbondingWei, before.unbondingWei, "unbonding");
+        assertEq(afterLock.withdrawableAt, before.withdrawableAt, "withdrawable at");
+        assertEq(afterLock.stakeWei, before.stakeWei, "stake");
+    }
+
+    function test_extendSlashableUntil_RevertWhen_NotSlasher() public {
+        vm.prank(admin);
+        vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.NotSlasher.selector, admin));
+        workers.extendSlashableUntil(worker, type(uint64).max);
+    }
+
+    function test_extendSlashableUntil_gas() public {
+        vm.prank(address(hub));
+        workers.extendSlashableUntil(worker, uint64(block.timestamp) + 3 days);
+        vm.snapshotGasLastCall("WorkerRegistry", "extendSlashableUntil.firstWrite");
+        vm.warp(block.timestamp + 2 hours);
+        vm.prank(address(hub));
+        workers.extendSlashableUntil(worker, uint64(block.timestamp) + 3 days);
+        vm.snapshotGasLastCall("WorkerRegistry", "extendSlashableUntil.laterHour");
+        vm.prank(address(hub));
+        workers.extendSlashableUntil(worker, uint64(block.timestamp) + 3 days);
+        vm.snapshotGasLastCall("WorkerRegistry", "extendSlashableUntil.sameHour");
     }
 
     function test_slash_takesStakeThenUnbondingAndPaysCaller() public {
@@ -486,6 +673,10 @@ contract WorkerRegistryTest is HubFixture {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    function _hourCeil(uint64 t) private pure returns (uint64) {
+        return ((t + 1 hours - 1) / 1 hours) * 1 hours;
+    }
 
     function _isActive(address account) private view returns (bool) {
         address[] memory active = workers.activeWorkers();

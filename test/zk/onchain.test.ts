@@ -18,6 +18,7 @@ import {
   RequestStatus,
   ZkProofVerifier__factory,
   encodeTensor,
+  executeThroughTimelock,
   parseRequestedEvent,
   proofModesMask,
 } from "@verity/contracts";
@@ -44,14 +45,19 @@ const ENVIRONMENT_ID = ZeroHash; // not read in ZK mode
 /** The protocol through its Ignition module, with a ZkProofVerifier registered for ProofMode.ZK. */
 async function deployZkHub() {
   const [admin, modelOwner, requester, relayer] = await ethers.getSigners();
-  const verity = await ignition.deploy(VerityModule);
+  const verity = await ignition.deploy(VerityModule, {
+    parameters: { Verity: { timelockMinDelaySeconds: 0n } },
+  });
   const hub = InferenceHub__factory.connect(await verity.inferenceHub.getAddress(), admin);
   const models = ModelRegistry__factory.connect(await verity.modelRegistry.getAddress(), admin);
   const zkVerifier = ZkProofVerifier__factory.connect(
     await deployZkProofVerifier(admin, await models.getAddress()),
     admin,
   );
-  await (await hub.setProofVerifier(ProofMode.ZK, await zkVerifier.getAddress())).wait();
+  await executeThroughTimelock(verity.timelock, admin, hub, "setProofVerifier", [
+    ProofMode.ZK,
+    await zkVerifier.getAddress(),
+  ]);
   return { admin, modelOwner, requester, relayer, hub, models, zkVerifier };
 }
 

@@ -13,6 +13,8 @@ export interface VerityDeployment {
   zkProofVerifier?: string;
   quorumCoordinator?: string;
   disputeResolver?: string;
+  /** The VerityTimelock, which holds every admin role (absent from older deployments). */
+  timelock?: string;
   /** The CreditLine example, when `deploy/modules/CreditLine.ts` was deployed too. */
   creditLine?: string;
 }
@@ -37,6 +39,7 @@ const FUTURE_IDS = {
   zkProofVerifier: "Verity#ZkProofVerifier",
   quorumCoordinator: "Verity#QuorumCoordinator",
   disputeResolver: "Verity#DisputeResolver",
+  timelock: "Verity#VerityTimelock",
   creditLine: "CreditLine#CreditLine",
   /** `CreditLineOnHubModule`, when CreditLine was deployed against a hub given by address. */
   creditLineOnHub: "CreditLineOnHub#CreditLine",
@@ -87,10 +90,12 @@ export function deployments(
   };
   const creditLine = address("creditLine") ?? address("creditLineOnHub");
   const optional = Object.fromEntries(
-    (["zkProofVerifier", "quorumCoordinator", "disputeResolver"] as const).flatMap((key) => {
-      const value = address(key);
-      return value === undefined ? [] : [[key, value]];
-    }),
+    (["zkProofVerifier", "quorumCoordinator", "disputeResolver", "timelock"] as const).flatMap(
+      (key) => {
+        const value = address(key);
+        return value === undefined ? [] : [[key, value]];
+      },
+    ),
   );
   return {
     chainId: BigInt(chainId),

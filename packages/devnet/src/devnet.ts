@@ -7,11 +7,13 @@ import {
   NonceManager,
   ZeroHash,
   parseEther,
+  type BaseContract,
   type Signer,
 } from "ethers";
 import {
   InferenceHub__factory,
   ModelRegistry__factory,
+  executeThroughTimelock,
   ProofMode,
   WorkerRegistry__factory,
   proofModesMask,
@@ -87,6 +89,13 @@ export interface Devnet {
   hub: InferenceHub;
   modelRegistry: ModelRegistry;
   workerRegistry: WorkerRegistry;
+  /** The VerityTimelock holding every admin role (zero delay on a devnet). */
+  timelockAddress: string;
+  /**
+   * Makes an admin call (`setConfig`, `approveEnvironment`, ...) as governance does: through the
+   * timelock, scheduled by the admin account and executed at once.
+   */
+  govern(target: BaseContract, functionName: string, args?: readonly unknown[]): Promise<void>;
   /** Signers for the parts in ACCOUNTS (nonce-managed, so calls may overlap). */
   signer(index: number): Signer;
   environment: Environment;
@@ -151,6 +160,10 @@ async function setUp(node: LocalNode, options: DevnetOptions): Promise<Devnet> {
     deploymentId,
     parameters: {
       Verity: {
+        // The same roles as on a public network, without the wait: admin calls go through the
+        // timelock (`govern`), scheduled and executed in one go.
+        timelockMinDelaySeconds: 0n,
+        adminTransferDelaySeconds: 0n,
         challengeWindowSeconds: BigInt(options.challengeWindowSeconds ?? 0),
         assignmentGraceSeconds: BigInt(options.assignmentGraceSeconds ?? 30),
         maxDeadlineSeconds: BigInt(options.maxDeadlineSeconds ?? 24 * 3600),
@@ -189,8 +202,12 @@ async function setUp(node: LocalNode, options: DevnetOptions): Promise<Devnet> {
     admin,
   );
 
+  const timelockAddress = await deployed.timelock.getAddress();
+  const govern = (target: BaseContract, functionName: string, args: readonly unknown[] = []) =>
+    executeThroughTimelock(timelockAddress, admin, target, functionName, args);
+
   const environment = currentEnvironment();
-  await (await workerRegistry.approveEnvironment(environment.id, environment.description)).wait();
+  await govern(workerRegistry, "approveEnvironment", [environment.id, environment.description]);
 
   const wanted = new Set(options.models ?? SAMPLE_MODEL_NAMES);
   const zkModels = new Set(options.zkModels ?? []);
@@ -236,6 +253,8 @@ async function setUp(node: LocalNode, options: DevnetOptions): Promise<Devnet> {
     hub,
     modelRegistry,
     workerRegistry,
+    timelockAddress,
+    govern,
     signer,
     environment,
     models,

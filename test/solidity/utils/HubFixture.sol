@@ -21,6 +21,7 @@ import {
 abstract contract HubFixture is Test {
     uint256 internal constant MIN_STAKE = 1 ether;
     uint64 internal constant UNBONDING_DELAY = 7 days;
+    uint48 internal constant ADMIN_TRANSFER_DELAY = 1 days;
     uint64 internal constant MODEL_FEE = 0.001 ether;
     uint64 internal constant PROTOCOL_FEE = 0.0001 ether;
     uint64 internal constant MIN_REWARD = 0.0005 ether;
@@ -62,7 +63,7 @@ abstract contract HubFixture is Test {
         worker = vm.addr(WORKER_KEY);
         otherWorker = vm.addr(OTHER_WORKER_KEY);
         models = new ModelRegistry();
-        workers = new WorkerRegistry(admin, MIN_STAKE, UNBONDING_DELAY);
+        workers = new WorkerRegistry(admin, MIN_STAKE, UNBONDING_DELAY, ADMIN_TRANSFER_DELAY);
         hub = new InferenceHub(
             admin,
             models,
@@ -82,10 +83,9 @@ abstract contract HubFixture is Test {
                 disputeTimeoutSeconds: DISPUTE_TIMEOUT
             })
         );
-        vm.startPrank(admin);
-        workers.grantRole(workers.SLASHER_ROLE(), address(hub));
+        _wireSlashers();
+        vm.prank(admin);
         workers.approveEnvironment(ENV, "test environment");
-        vm.stopPrank();
 
         vm.prank(modelOwner);
         models.registerModel(MODEL_ID, _spec(_shape(1, 16), _shape(1, 1)));
@@ -93,6 +93,14 @@ abstract contract HubFixture is Test {
         _registerWorker(worker);
         _registerWorker(otherWorker);
         vm.deal(requester, 100 ether);
+    }
+
+    /// @dev Fixes the registry's slashers (once: the registry refuses a second call). Fixtures that
+    /// deploy more slashers override this and wire them all when they exist.
+    function _wireSlashers() internal virtual {
+        address[] memory slashers = new address[](1);
+        slashers[0] = address(hub);
+        workers.setSlashers(slashers);
     }
 
     function _registerWorker(address account) internal {

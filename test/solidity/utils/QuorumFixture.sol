@@ -41,6 +41,9 @@ abstract contract QuorumFixture is HubFixture {
     MockProofVerifier internal zkVerifier;
     RecordingConsumer internal consumer;
 
+    /// @dev The coordinator and the resolver do not exist yet: `setUp` wires all three slashers.
+    function _wireSlashers() internal virtual override {}
+
     function setUp() public virtual override {
         super.setUp();
         for (uint256 i; i < KEYS.length; ++i) {
@@ -76,9 +79,14 @@ abstract contract QuorumFixture is HubFixture {
         zkVerifier = new MockProofVerifier();
         consumer = new RecordingConsumer(hub);
 
+        address[] memory slashers = new address[](3);
+        (slashers[0], slashers[1], slashers[2]) = (
+            address(hub),
+            address(coordinator),
+            address(resolver)
+        );
+        workers.setSlashers(slashers);
         vm.startPrank(admin);
-        workers.grantRole(workers.SLASHER_ROLE(), address(coordinator));
-        workers.grantRole(workers.SLASHER_ROLE(), address(resolver));
         hub.grantRole(hub.DISPUTE_RESOLVER_ROLE(), address(resolver));
         hub.setProofVerifier(ProofMode.QUORUM, coordinator);
         hub.setProofVerifier(ProofMode.ZK, zkVerifier);
