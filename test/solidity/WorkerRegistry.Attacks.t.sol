@@ -93,6 +93,7 @@ contract WorkerRegistryAttacksTest is HubFixture {
                 hub.reportFailure,
                 (
                     request,
+                    _input(),
                     FailureReason.InputUndecodable,
                     ENV,
                     _signFailure(WORKER_KEY, request, FailureReason.InputUndecodable)
