@@ -190,6 +190,12 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         uint64 windowEnd = _challengeWindowEnd(request, submission);
         if (block.timestamp < windowEnd) revert ChallengeWindowOpen(request.id, windowEnd);
         if (keccak256(output) != submission.outputHash) revert OutputMismatch(request.id);
+        // Governance revoked the build that signed this before it became final: nobody vouches
+        // for the result any more, so the requester gets the escrow back.
+        if (!WORKER_REGISTRY.isEnvironmentApproved(submission.environmentId)) {
+            _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
+            return;
+        }
         _settleOrFail(request, submission.worker, output, 0);
     }
 
@@ -277,6 +283,9 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         bool challengerWon
     ) external onlyRole(DISPUTE_RESOLVER_ROLE) {
         _requireChallenged(request, submission, challengeRecord);
+        // Past the timeout the worker's stake may be gone; the dispute can only expire.
+        uint64 expiresAt = challengeRecord.challengedAt + _disputeConfig.disputeTimeoutSeconds;
+        if (block.timestamp >= expiresAt) revert DisputeExpired(request.id, expiresAt);
         if (!challengerWon) {
             if (keccak256(output) != submission.outputHash) revert OutputMismatch(request.id);
             emit ChallengeResolved(request.id, false, 0);

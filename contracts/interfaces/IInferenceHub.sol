@@ -147,6 +147,8 @@ interface IInferenceHub {
     error InsufficientBond(uint256 bondWei, uint256 requiredWei);
     error ChallengeSameOutput(uint256 requestId);
     error DisputeNotExpired(uint256 requestId, uint64 expiresAt);
+    /// @notice The dispute timed out: it can only be closed with `expireChallenge`.
+    error DisputeExpired(uint256 requestId, uint64 expiresAt);
     error NoFailureReason();
     error OutputMismatch(uint256 requestId);
     error NothingToWithdraw();
@@ -202,7 +204,8 @@ interface IInferenceHub {
 
     /// @notice Pays out a submitted result after its challenge window (`challengeWindowEnd`) and
     /// calls the consumer back; a submitted failure output fails the request instead and refunds
-    /// the requester. Not while paused: nobody can challenge then, so nothing may become final.
+    /// the requester. A result signed on an environment revoked since is refunded, not paid. Not
+    /// while paused: nobody can challenge then, so nothing may become final.
     function finalize(
         Request calldata request,
         Submission calldata submission,

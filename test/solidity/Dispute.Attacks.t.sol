@@ -272,6 +272,36 @@ contract DisputeAttacksTest is QuorumFixture {
         assertEq(uint256(hub.requestStatus(fresh.id)), uint256(RequestStatus.Submitted), "sent");
     }
 
+    /// @dev Governance revokes a build after it signed a result: the result must not be paid out
+    /// as if someone still vouched for it.
+    function test_Attack_RevokedEnvironmentResultFinalizes() public {
+        (Request memory r, Submission memory s, ) = _requestAndSubmit(MODEL_ID, wrong);
+        vm.prank(admin);
+        workers.revokeEnvironment(ENV);
+        vm.warp(s.finalizableAt);
+        hub.finalize(r, s, wrong);
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Refunded), "refunded");
+        assertEq(hub.balanceOf(w[0]), 0, "the revoked build is not paid");
+        assertEq(consumer.resultCount(), 0, "the consumer never acts on it");
+    }
+
+    /// @dev A proof lands after the dispute timed out, when the worker's stake may already be
+    /// unbonding: only expiry can close the dispute then.
+    function test_Attack_VerdictAfterDisputeTimeout() public {
+        (Request memory r, Submission memory s, Challenge memory c) = _disputed(
+            ZK_MODEL_ID,
+            wrong,
+            right
+        );
+        uint64 expiresAt = c.challengedAt + DISPUTE_TIMEOUT;
+        vm.warp(expiresAt);
+        vm.expectRevert(
+            abi.encodeWithSelector(IInferenceHub.DisputeExpired.selector, r.id, expiresAt)
+        );
+        resolver.resolveWithProof(r, s, c, right, _zkProof(r, right, prover));
+        hub.expireChallenge(r, s, c);
+    }
+
     /// @dev Three jurors (workers 2, 3 and 4) re-run the request and reveal `output`.
     function _juryVotes(
         Request memory r,

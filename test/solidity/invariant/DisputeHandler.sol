@@ -395,6 +395,10 @@ contract DisputeHandler is Test {
         (bool found, uint256 index) = _pickChallenged(requestSeed, Kind.Zk);
         if (!found) return;
         Tracked storage t = _tracked[index];
+        // A timed-out dispute can only expire.
+        uint256 expiresAt =
+            uint256(t.challengeRecord.challengedAt) + hub.disputeConfig().disputeTimeoutSeconds;
+        if (block.timestamp >= expiresAt) return;
         calls["resolveWithProof"]++;
         bytes memory right = _output(t.request.id, 0);
         bytes memory proof = abi.encode(t.request.id, keccak256(right), _actor(senderSeed));

@@ -398,8 +398,12 @@ contract HubHandler is Test {
     function resolveChallenge(uint256 requestSeed, bool challengerWon) external {
         (bool found, uint256 index) = _pick(requestSeed, RequestStatus.Challenged);
         if (!found) return;
-        calls[challengerWon ? bytes32("resolveWon") : bytes32("resolveLost")]++;
         Tracked storage t = _tracked[index];
+        // A timed-out dispute can only expire.
+        uint256 expiresAt =
+            uint256(t.challengeRecord.challengedAt) + hub.disputeConfig().disputeTimeoutSeconds;
+        if (block.timestamp >= expiresAt) return;
+        calls[challengerWon ? bytes32("resolveWon") : bytes32("resolveLost")]++;
         vm.recordLogs();
         hub.resolveChallenge(t.request, t.submission, t.challengeRecord, t.output, challengerWon);
         _countEvents();
