@@ -191,7 +191,7 @@ describe("request to callback (ATTESTED, CreditLine)", function () {
     // Pull payments: the worker withdraws its reward to a fresh address.
     const payee = Wallet.createRandom().address;
     await expect(hub.connect(worker).withdraw(payee))
-      .to.emit(hub, "Withdrawal")
+      .to.emit(hub, "Withdrawn")
       .withArgs(worker.address, payee, request.workerRewardWei);
     expect(await ethers.provider.getBalance(payee)).to.equal(request.workerRewardWei);
     expect(await hub.balanceOf(worker.address)).to.equal(0n);

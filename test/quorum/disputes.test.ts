@@ -82,7 +82,9 @@ describe("ATTESTED disputes decided by a jury: four worker processes, one dishon
     await waitForStatus(devnet, [req.id], [RequestStatus.Refunded], 40_000);
     const { slashAmountWei, challengeBondWei } = await devnet.hub.disputeConfig();
     expect(await stake(dishonest.address)).to.equal(dishonestStake - slashAmountWei);
-    expect(await devnet.hub.balanceOf(watcher.address)).to.equal(challengeBondWei + slashAmountWei);
+    // The watcher earns its bond back and its share of the slash; the treasury takes the rest.
+    const shareWei = (slashAmountWei * (await devnet.hub.CHALLENGER_SHARE_BPS())) / 10_000n;
+    expect(await devnet.hub.balanceOf(watcher.address)).to.equal(challengeBondWei + shareWei);
     expect(await devnet.hub.balanceOf(await devnet.signer(2).getAddress())).to.equal(
       requesterCredit + req.modelFeeWei + req.workerRewardWei,
     );
@@ -163,7 +165,9 @@ describe("ATTESTED disputes decided by a ZK proof: two worker processes, one dis
     expect((await devnet.workerRegistry.getWorker(dishonest.address)).stakeWei).to.equal(
       dishonestStake - slashAmountWei,
     );
-    expect(await devnet.hub.balanceOf(watcher.address)).to.equal(challengeBondWei + slashAmountWei);
+    // The watcher earns its bond back and its share of the slash; the treasury takes the rest.
+    const shareWei = (slashAmountWei * (await devnet.hub.CHALLENGER_SHARE_BPS())) / 10_000n;
+    expect(await devnet.hub.balanceOf(watcher.address)).to.equal(challengeBondWei + shareWei);
     const [resolved] = await resolver.queryFilter(resolver.filters.DisputeResolvedByProof(req.id));
     expect(resolved.args.challengerWon).to.equal(true);
     expect(resolved.args.prover).to.equal(watcher.address);

@@ -1,6 +1,6 @@
 import type { BaseContract, Log, LogDescription, TransactionReceipt } from "ethers";
 import { InferenceHub__factory } from "../typechain/index.js";
-import type { ProofMode } from "./enums.js";
+import type { FailureReason, ProofMode } from "./enums.js";
 
 /**
  * A request as the hub committed to it (`Request` in contracts/types/Inference.sol). Settlement
@@ -29,6 +29,21 @@ export interface Request {
   proofMode: ProofMode;
   /** The model's ZK verifier when the request was made (the one that decides it), or zero. */
   zkVerifier: string;
+}
+
+/**
+ * The output an ATTESTED failure report stands for, as `InferenceHub.failureOutput(reason)`:
+ * `0x00 ‖ reason`, two bytes no canonical tensor can be. A report the chain cannot check is
+ * submitted, challenged and finalized like a result with this output; jurors who cannot run the
+ * request reveal it.
+ */
+export function failureOutput(reason: FailureReason): string {
+  return `0x00${reason.toString(16).padStart(2, "0")}`;
+}
+
+/** Whether `output` (hex) is a failure output rather than a tensor. */
+export function isFailureOutput(output: string): boolean {
+  return output.length === 6 && output.startsWith("0x00");
 }
 
 /** A result waiting for its challenge window (`Submission` in Inference.sol); `finalize` takes it back. */

@@ -253,7 +253,7 @@ export class ChainIndex {
   private applyHubEvent(event: LogDescription, log: Log, touched: Set<string>): void {
     const ref = { block: log.blockNumber, tx: log.transactionHash, logIndex: log.index };
     // Events that move a worker's credited balance in the hub.
-    const payee = (event.name === "Withdrawal" ? event.args.account : event.args.worker) as
+    const payee = (event.name === "Withdrawn" ? event.args.account : event.args.worker) as
       string | undefined;
     if (payee !== undefined && this.workers.has(payee.toLowerCase())) {
       touched.add(payee.toLowerCase());

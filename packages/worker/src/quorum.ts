@@ -8,6 +8,7 @@ import {
   QuorumCoordinator__factory,
   RequestStatus,
   deployments,
+  isFailureOutput,
   toRequest,
   type Request,
   type Submission,
@@ -50,9 +51,9 @@ export interface DutyParts {
   address: string;
   chainId: bigint;
   logger: Logger;
-  /** The output this worker gives for `input` (hex tensor), as it answers requests; undefined
-   * when the input does not fit the model. */
-  answer(modelId: string, input: string): Promise<string | undefined>;
+  /** The output this worker gives for `input` (hex tensor), as it answers requests; for an input
+   * the model cannot take, the failure output (`failureOutput`) a report of it stands for. */
+  answer(modelId: string, input: string): Promise<string>;
   /** A ZK proof of the model's output, bound to `caller` (the contract that verifies it); absent
    * without ZK artifacts, or undefined for a model that has none. */
   prove?(
@@ -467,8 +468,13 @@ export class RoundParticipant implements Duty {
     await this.send(task, "refund", hub, hubInterface.encodeFunctionData("refund", [task.request]));
   }
 
+  /**
+   * What this worker reveals. A juror who cannot run the request reveals the failure output the
+   * disputed report stands for; a QUORUM round decides results only, so there it takes no seat.
+   */
   private async output(task: RoundTask): Promise<string | undefined> {
     task.output ??= await this.parts.answer(task.request.modelId, task.input);
+    if (task.kind === "quorum" && isFailureOutput(task.output)) return undefined;
     return task.output;
   }
 

@@ -2,7 +2,7 @@ import { keccak256 } from "ethers";
 import { ProofMode, RequestStatus, type Request, type Submission } from "@verity/contracts";
 import type { Logger } from "pino";
 import { TOPICS, decodeHubEvent, type RawLog } from "./abi.js";
-import { hubInterface, modelRegistryInterface } from "./chain.js";
+import { hubInterface } from "./chain.js";
 import {
   LogFollower,
   STEP_EVERY_MS,
@@ -190,7 +190,7 @@ export class ResultWatch implements Duty {
       if (status !== RequestStatus.Submitted || now >= Number(submission.finalizableAt))
         return true;
       const output = await this.parts.answer(request.modelId, task.input);
-      if (output === undefined || keccak256(output) === submission.outputHash) return true;
+      if (keccak256(output) === submission.outputHash) return true;
       this.bondWei ??= (
         await this.parts.reader.view<{ challengeBondWei: bigint }>(
           this.parts.reader.hub,
@@ -215,17 +215,12 @@ export class ResultWatch implements Duty {
     // Defend only a result this worker still stands by.
     if (submission.worker.toLowerCase() === this.parts.address.toLowerCase()) {
       const output = await this.parts.answer(request.modelId, task.input);
-      if (output === undefined || keccak256(output) !== submission.outputHash) return true;
+      if (keccak256(output) !== submission.outputHash) return true;
     }
     const resolver = this.contracts?.resolver;
     if (resolver === undefined) return true;
-    const zkVerifier = await this.parts.reader.view<string>(
-      this.parts.reader.modelRegistry,
-      modelRegistryInterface,
-      "zkVerifierOf",
-      [request.modelId],
-    );
-    if (BigInt(zkVerifier) !== 0n) {
+    // The verifier the request was made with decides it; one bound later has no say.
+    if (BigInt(request.zkVerifier) !== 0n) {
       const proved = await this.parts.prove?.(request, task.input, resolver);
       if (proved === undefined) return true; // no artifacts here: someone who has them may prove
       const data = resolverInterface.encodeFunctionData("resolveWithProof", [

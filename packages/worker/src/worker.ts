@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { ZkModelArtifacts, ZkProver } from "@verity/zk";
 import {
+  failureOutput,
   hubDigests,
   ProofMode,
   RequestStatus,
@@ -131,9 +132,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     address: wallet.address,
     chainId: chain.chainId,
     logger,
+    // An input the model cannot take has an answer too: the failure output a report stands for.
     answer: async (modelId, input) => {
       const { inference } = await answers.answer(modelId, getBytes(input));
-      return inference.ok ? hexlify(inference.output) : undefined;
+      return inference.ok ? hexlify(inference.output) : failureOutput(inference.reason);
     },
     prove:
       zk &&
@@ -504,20 +506,13 @@ class Worker {
     } catch (error) {
       const reason = zkFailureReason(error);
       if (reason === undefined) throw error;
-      const digest = this.digests.failure({
-        requestId: request.id,
-        modelId: request.modelId,
-        inputHash: request.inputHash,
-        environmentId: this.environment.id,
-        reason,
-      });
-      this.update({
-        ...this.current(entry),
-        stage: "ready",
-        failure: reason,
-        note: (error as Error).message,
-        signature: this.signer.sign(digest),
-      });
+      // A ZK request takes no failure report (one worker's word must not veto it): it is
+      // refunded once its deadline passes.
+      this.abandon(
+        this.current(entry),
+        `${enumName(FailureReason, reason)}: ${(error as Error).message}`,
+        "unprovable",
+      );
     }
   }
 
@@ -617,6 +612,7 @@ class Worker {
       kind === "fail"
         ? hubInterface.encodeFunctionData("reportFailure", [
             request,
+            entry.input,
             entry.failure!,
             this.environment.id,
             entry.signature!,
@@ -788,6 +784,9 @@ class Worker {
               ...entry,
               stage: "submitted",
               txHash: undefined,
+              // A failure the chain cannot check is open to challenge like a result, and is
+              // finalized with the output it stands for.
+              output: entry.failure === undefined ? entry.output : failureOutput(entry.failure),
               submission: {
                 worker: this.address,
                 outputHash: event.outputHash,
