@@ -10,6 +10,8 @@ import {FailureReason, ProofMode} from "../types/Inference.sol";
 /// points, which check the caller and forward to the internal hooks you override.
 /// @dev The hub calls back with exactly the gas limit given at request time; a hook that reverts or
 /// runs out of gas is recorded by the hub (`CallbackFailed`) and the request settles regardless.
+/// Anyone may name any contract as a request's callback, so a hook must act only on request ids
+/// this contract made itself (keep them when `_requestInference` returns, as `CreditLine` does).
 abstract contract InferenceConsumer is IInferenceConsumer {
     IInferenceHub public immutable INFERENCE_HUB;
 

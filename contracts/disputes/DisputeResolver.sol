@@ -183,9 +183,12 @@ contract DisputeResolver is IDisputeResolver, QuorumRounds, AccessControl {
         if (stored != expected) revert RequestMismatch(request.id);
     }
 
+    /// @dev A jury of one is a single worker's word. The fee must stay below the challenge bond
+    /// (J < B), so a worker defending a right result nets B - J and a griefer pays for the jury.
     function _setConfig(JuryConfig memory config_) private {
         if (
-            config_.jurySize == 0 ||
+            config_.jurySize < 2 ||
+            config_.jurorFeeWei >= HUB.disputeConfig().challengeBondWei ||
             config_.jurySize > MAX_QUORUM ||
             config_.commitWindowSeconds == 0 ||
             config_.revealWindowSeconds == 0

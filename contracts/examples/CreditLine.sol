@@ -50,6 +50,10 @@ contract CreditLine is InferenceConsumer {
     error NothingToClaim();
     error TransferFailed();
     error InvalidThreshold(int256 maxDefaultProbability);
+    /// @notice No open application of this contract has this request id.
+    error UnknownApplication(uint256 requestId);
+    /// @notice The hub has not refunded this request (it may still settle).
+    error NotRefunded(uint256 requestId, RequestStatus status);
 
     constructor(
         IInferenceHub hub,
@@ -110,6 +114,19 @@ contract CreditLine is InferenceConsumer {
         if (!ok) revert TransferFailed();
     }
 
+    /// @notice Credits the borrower with the refund of an application whose failure callback did
+    /// not run to its end (out of gas, say): the hub refunded this contract all the same, and the
+    /// borrower must not lose it. Anyone may call it.
+    function recoverRefund(uint256 requestId) external {
+        Application memory application = _applications[requestId];
+        if (application.borrower == address(0)) revert UnknownApplication(requestId);
+        RequestStatus status = INFERENCE_HUB.requestStatus(requestId);
+        if (status != RequestStatus.Refunded && status != RequestStatus.Failed) {
+            revert NotRefunded(requestId, status);
+        }
+        _onInferenceFailed(requestId, FailureReason.None);
+    }
+
     /// @notice Receives refunds withdrawn from the hub.
     receive() external payable {}
 
@@ -119,6 +136,8 @@ contract CreditLine is InferenceConsumer {
         bytes calldata output
     ) internal override {
         address borrower = _close(requestId);
+        // Anyone may name this contract as a request's callback: act only on its own applications.
+        if (borrower == address(0)) return;
         (bool ok, int32 value) = TensorCodec.tryElementAt(output, 0);
         // A malformed output must not revert: the borrower's application is closed either way.
         if (!ok) {
@@ -135,13 +154,19 @@ contract CreditLine is InferenceConsumer {
     }
 
     function _onInferenceFailed(uint256 requestId, FailureReason reason) internal override {
+        uint256 refundableWei = _applications[requestId].refundableWei;
         address borrower = _close(requestId);
-        refundsWei[borrower] += _applications[requestId].refundableWei;
+        if (borrower == address(0)) return; // not an application of this contract
+        refundsWei[borrower] += refundableWei;
         emit CreditApplicationFailed(borrower, requestId, reason);
     }
 
+    /// @dev Closes an application once: a second callback, or `recoverRefund` after a callback
+    /// that ran, finds nothing.
     function _close(uint256 requestId) private returns (address borrower) {
         borrower = _applications[requestId].borrower;
-        delete pendingApplication[borrower];
+        if (borrower == address(0)) return borrower;
+        delete _applications[requestId];
+        if (pendingApplication[borrower] == requestId) delete pendingApplication[borrower];
     }
 }

@@ -436,4 +436,21 @@ contract DisputeResolverTest is QuorumFixture {
         vm.prank(admin);
         resolver.setConfig(cfg);
     }
+
+    function test_setConfig_RevertWhen_InvalidConfig_JuryOfOne() public {
+        IDisputeResolver.JuryConfig memory cfg = resolver.config();
+        cfg.jurySize = 1;
+        vm.expectRevert(IQuorumRounds.InvalidConfig.selector);
+        vm.prank(admin);
+        resolver.setConfig(cfg);
+    }
+
+    /// @dev J < B: a worker defending a right result must net something, a griefer pay something.
+    function test_setConfig_RevertWhen_InvalidConfig_FeeNotBelowBond() public {
+        IDisputeResolver.JuryConfig memory cfg = resolver.config();
+        cfg.jurorFeeWei = CHALLENGE_BOND;
+        vm.expectRevert(IQuorumRounds.InvalidConfig.selector);
+        vm.prank(admin);
+        resolver.setConfig(cfg);
+    }
 }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.34;
 
 import {HubFixture} from "./utils/HubFixture.sol";
+import {Vm} from "./utils/Test.sol";
 import {InferenceConsumer} from "../../contracts/consumer/InferenceConsumer.sol";
 import {CreditLine} from "../../contracts/examples/CreditLine.sol";
 import {IInferenceHub} from "../../contracts/interfaces/IInferenceHub.sol";
@@ -85,6 +86,51 @@ contract InferenceHubCallbacksTest is HubFixture {
     function test_onInferenceResult_CreditLineClampsNegativeProbability() public {
         (CreditLine line, ) = _settleCredit(-5);
         assertEq(line.creditLimitWei(borrower), MAX_LIMIT, "full limit");
+    }
+
+    /// @dev Anyone can name CreditLine as the callback of their own request: its answer must not
+    /// write credit state (it used to set a limit for borrower 0).
+    function test_Attack_ForeignRequestDrivesCreditLineCallback() public {
+        CreditLine line = _creditLine();
+        uint32 gasLimit = line.CALLBACK_GAS_LIMIT();
+        Request memory r = _request(requester, address(line), gasLimit, _minPayment(gasLimit));
+        bytes memory output = _output(0);
+        Submission memory s = _submit(WORKER_KEY, r, output);
+        vm.warp(s.finalizableAt);
+        vm.recordLogs();
+        hub.finalize(r, s, output);
+        assertEq(line.creditLimitWei(address(0)), 0, "no limit for borrower 0");
+        assertEq(_logsFrom(address(line)), 0, "CreditLine ignored a request it did not make");
+    }
+
+    function test_recoverRefund_RevertWhen_UnknownApplication_AfterTheCallbackRan() public {
+        CreditLine line = _creditLine();
+        (Request memory r, ) = _apply(line);
+        bytes memory sig = _signFailure(WORKER_KEY, r, FailureReason.InputOutOfRange);
+        hub.reportFailure(r, _input(), FailureReason.InputOutOfRange, ENV, sig);
+        bytes memory failure = hub.failureOutput(FailureReason.InputOutOfRange);
+        uint64 finalizableAt = uint64(block.timestamp) + r.challengeWindowSeconds;
+        vm.warp(finalizableAt);
+        hub.finalize(r, Submission(worker, keccak256(failure), ENV, finalizableAt), failure);
+        uint256 refund = line.refundsWei(borrower);
+        assertTrue(refund > 0, "refunded once");
+        vm.expectRevert(abi.encodeWithSelector(CreditLine.UnknownApplication.selector, r.id));
+        line.recoverRefund(r.id);
+        assertEq(line.refundsWei(borrower), refund, "never twice");
+    }
+
+    function test_recoverRefund_RevertWhen_NotRefunded() public {
+        CreditLine line = _creditLine();
+        (Request memory r, ) = _apply(line);
+        vm.expectRevert(
+            abi.encodeWithSelector(CreditLine.NotRefunded.selector, r.id, RequestStatus.Pending)
+        );
+        line.recoverRefund(r.id);
+    }
+
+    function _logsFrom(address emitter) internal returns (uint256 count) {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) if (logs[i].emitter == emitter) ++count;
     }
 
     function test_onInferenceFailed_CreditLineRefundsBorrower() public {
