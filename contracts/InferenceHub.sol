@@ -65,8 +65,12 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
     Config private _config;
     DisputeConfig private _disputeConfig;
     address private _treasury;
-    Ledger private _ledger =
-        Ledger({nextRequestId: 1, protocolFeesWei: 0, paused: false, unpausedAt: 0});
+    Ledger private _ledger = Ledger({
+        nextRequestId: 1,
+        protocolFeesWei: 0,
+        paused: false,
+        unpausedAt: 0
+    });
     mapping(uint256 requestId => bytes32 commitment) private _commitments;
     mapping(address account => uint256 balanceWei) private _balances;
     mapping(ProofMode mode => IProofVerifier verifier) private _verifiers;
@@ -222,7 +226,9 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         );
         address worker = _recoverEligible(request, digest, environmentId, signature);
 
-        if (reason == FailureReason.InputShapeMismatch || reason == FailureReason.InputUndecodable) {
+        if (
+            reason == FailureReason.InputShapeMismatch || reason == FailureReason.InputUndecodable
+        ) {
             // The chain can see these for itself: a false report reverts, a true one is final.
             if (MODEL_REGISTRY.inputFailure(request.modelId, input) != reason) {
                 revert FailureNotShown(request.id, reason);

@@ -160,7 +160,8 @@ contract ModelRegistry is IModelRegistry {
             revert VerifierMismatch(zk.verifier);
         }
         try verifier.binding() returns (IZkModelVerifier.Binding binding) {
-            if (binding != IZkModelVerifier.Binding.Commitment) revert VerifierMismatch(zk.verifier);
+            if (binding != IZkModelVerifier.Binding.Commitment)
+                revert VerifierMismatch(zk.verifier);
         } catch {
             revert VerifierMismatch(zk.verifier);
         }

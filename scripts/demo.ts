@@ -260,11 +260,12 @@ async function main() {
   workers.push(liar, watcher);
   await Promise.all([liar.httpUrl(), watcher.httpUrl()]);
   say(`   watcher ${short(watcher.address)} started with watch on: it re-runs others' results`);
-  const treasury = await devnet.hub.treasury();
+  const { hub, workerRegistry } = devnet;
+  const treasury = await hub.treasury();
   const balances = async () => ({
-    liarStake: (await devnet.workerRegistry.getWorker(liar.address)).stakeWei,
-    watcher: await devnet.hub.balanceOf(watcher.address),
-    treasury: await devnet.hub.balanceOf(treasury),
+    liarStake: (await workerRegistry.getWorker(liar.address)).stakeWei,
+    watcher: await hub.balanceOf(watcher.address),
+    treasury: await hub.balanceOf(treasury),
   });
   const before = await balances();
   {

@@ -217,10 +217,7 @@ contract DisputeAttacksTest is QuorumFixture {
     function test_Attack_AdminSwapsVerifierUnderPendingRequest() public {
         _quorumRequest();
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IInferenceHub.ProofVerifierAlreadySet.selector,
-                ProofMode.QUORUM
-            )
+            abi.encodeWithSelector(IInferenceHub.ProofVerifierAlreadySet.selector, ProofMode.QUORUM)
         );
         vm.prank(admin);
         hub.setProofVerifier(ProofMode.QUORUM, IProofVerifier(admin));

@@ -107,7 +107,11 @@ contract DisputeResolverTest is QuorumFixture {
 
         assertEq(uint256(_status(r.id)), uint256(RequestStatus.Refunded), "overturned: refunded");
         assertEq(_stake(w[0]), MIN_STAKE - SLASH_AMOUNT, "worker slashed");
-        assertEq(hub.balanceOf(w[1]), CHALLENGE_BOND + CHALLENGER_SLASH, "challenger: bond + slash");
+        assertEq(
+            hub.balanceOf(w[1]),
+            CHALLENGE_BOND + CHALLENGER_SLASH,
+            "challenger: bond + slash"
+        );
         assertEq(hub.balanceOf(requester), requesterBefore + _refundOf(r), "requester refunded");
         assertEq(consumer.failureCount(), 1, "consumer told it failed");
         assertEq(consumer.resultCount(), 0, "never the overturned output");
@@ -223,7 +227,11 @@ contract DisputeResolverTest is QuorumFixture {
 
         assertEq(uint256(_status(r.id)), uint256(RequestStatus.Refunded), "overturned");
         assertEq(_stake(w[0]), MIN_STAKE - SLASH_AMOUNT, "worker slashed");
-        assertEq(hub.balanceOf(w[1]), CHALLENGE_BOND + CHALLENGER_SLASH, "challenger: bond + slash");
+        assertEq(
+            hub.balanceOf(w[1]),
+            CHALLENGE_BOND + CHALLENGER_SLASH,
+            "challenger: bond + slash"
+        );
         assertEq(consumer.failureCount(), 1, "consumer told it failed");
         assertEq(consumer.resultCount(), 0, "never the overturned output");
 
@@ -269,7 +277,11 @@ contract DisputeResolverTest is QuorumFixture {
         vm.expectRevert(abi.encodeWithSelector(IInferenceHub.RequestMismatch.selector, r.id));
         _revealJury(r, s, forged, 3, right);
         _revealJury(r, s, c, 3, right);
-        assertEq(hub.balanceOf(w[1]), CHALLENGE_BOND + CHALLENGER_SLASH, "the real challenger wins");
+        assertEq(
+            hub.balanceOf(w[1]),
+            CHALLENGE_BOND + CHALLENGER_SLASH,
+            "the real challenger wins"
+        );
     }
 
     function test_close_UndecidedJuryRefundsTheFeeAndTheChallengeExpires() public {

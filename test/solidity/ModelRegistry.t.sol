@@ -432,7 +432,11 @@ contract ModelRegistryTest is Test {
     function test_setZkCommitment_RevertWhen_VerifierMismatch_OtherKey() public {
         _register(ID, owner, _spec());
         StubVerifier verifier = new StubVerifier();
-        verifier.report(keccak256("circuit"), keccak256("another key"), IZkModelVerifier.Binding.Commitment);
+        verifier.report(
+            keccak256("circuit"),
+            keccak256("another key"),
+            IZkModelVerifier.Binding.Commitment
+        );
         vm.prank(owner);
         vm.expectRevert(
             abi.encodeWithSelector(IModelRegistry.VerifierMismatch.selector, address(verifier))
@@ -443,7 +447,11 @@ contract ModelRegistryTest is Test {
     function test_setZkCommitment_RevertWhen_VerifierMismatch_OtherCircuit() public {
         _register(ID, owner, _spec());
         StubVerifier verifier = new StubVerifier();
-        verifier.report(keccak256("another circuit"), keccak256("vk"), IZkModelVerifier.Binding.Commitment);
+        verifier.report(
+            keccak256("another circuit"),
+            keccak256("vk"),
+            IZkModelVerifier.Binding.Commitment
+        );
         vm.prank(owner);
         vm.expectRevert(
             abi.encodeWithSelector(IModelRegistry.VerifierMismatch.selector, address(verifier))

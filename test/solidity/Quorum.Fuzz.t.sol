@@ -92,9 +92,10 @@ contract QuorumFuzzTest is QuorumFixture {
         uint256 credited;
         for (uint256 i; i < seats; ++i) credited += coordinator.balanceOf(w[i]);
         bool isDecided = decided != bytes32(0);
-        uint256 expected = isDecided
-            ? uint256(r.workerRewardWei) + r.callbackFeeWei + slashedWei
-            : (anyRevealed ? slashedWei : 0);
+        uint256 expected =
+            isDecided
+                ? uint256(r.workerRewardWei) + r.callbackFeeWei + slashedWei
+                : (anyRevealed ? slashedWei : 0);
         assertEq(credited, expected, "credited = reward + fee + slash, or the silent's slash");
         if (!isDecided && !anyRevealed) {
             assertEq(coordinator.balanceOf(treasury), slashedWei, "treasury: the silent's slash");
@@ -175,7 +176,11 @@ contract QuorumFuzzTest is QuorumFixture {
             "outcome"
         );
         assertEq(_stake(w[0]), overturned ? MIN_STAKE - SLASH_AMOUNT : MIN_STAKE, "worker stake");
-        assertEq(hub.balanceOf(w[1]), overturned ? CHALLENGE_BOND + CHALLENGER_SLASH : 0, "challenger");
+        assertEq(
+            hub.balanceOf(w[1]),
+            overturned ? CHALLENGE_BOND + CHALLENGER_SLASH : 0,
+            "challenger"
+        );
         assertEq(
             hub.balanceOf(requester) - requesterBefore,
             overturned ? uint256(r.modelFeeWei) + r.workerRewardWei : 0,

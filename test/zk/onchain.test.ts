@@ -18,7 +18,6 @@ import {
   RequestStatus,
   ZkProofVerifier__factory,
   encodeTensor,
-  executeThroughTimelock,
   parseRequestedEvent,
   proofModesMask,
 } from "@verity/contracts";
@@ -30,7 +29,6 @@ import {
   decodeZkProof,
   deployModelVerifier,
   deployZkModel,
-  deployZkProofVerifier,
   encodeZkProof,
 } from "@verity/zk";
 import type { ZkModelArtifacts } from "@verity/zk";
@@ -42,7 +40,7 @@ const { ethers, networkHelpers, ignition } = await network.create();
 const model = sampleModel("credit-risk");
 const ENVIRONMENT_ID = ZeroHash; // not read in ZK mode
 
-/** The protocol through its Ignition module, with a ZkProofVerifier registered for ProofMode.ZK. */
+/** The protocol through its Ignition module, which registers its ZkProofVerifier for ProofMode.ZK. */
 async function deployZkHub() {
   const [admin, modelOwner, requester, relayer] = await ethers.getSigners();
   const verity = await ignition.deploy(VerityModule, {
@@ -51,13 +49,10 @@ async function deployZkHub() {
   const hub = InferenceHub__factory.connect(await verity.inferenceHub.getAddress(), admin);
   const models = ModelRegistry__factory.connect(await verity.modelRegistry.getAddress(), admin);
   const zkVerifier = ZkProofVerifier__factory.connect(
-    await deployZkProofVerifier(admin, await models.getAddress()),
+    await verity.zkProofVerifier.getAddress(),
     admin,
   );
-  await executeThroughTimelock(verity.timelock, admin, hub, "setProofVerifier", [
-    ProofMode.ZK,
-    await zkVerifier.getAddress(),
-  ]);
+  expect(await hub.proofVerifier(ProofMode.ZK)).to.equal(await zkVerifier.getAddress());
   return { admin, modelOwner, requester, relayer, hub, models, zkVerifier };
 }
 

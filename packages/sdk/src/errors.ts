@@ -376,6 +376,10 @@ const EXPLANATIONS: Record<string, (args: Result) => Explanation> = {
   InvalidZkCommitment: () => ({
     message: "A ZK commitment needs a circuit hash and a verifying-key hash.",
   }),
+  VerifierMismatch: ([verifier]) => ({
+    message: `The ZK verifier ${verifier} does not match the commitment: its circuit or key hash differs, or its proofs are not bound to a request (public binding).`,
+    fix: "deploy the verifier the zk package generates for this model's artifacts (commitment binding) and commit to its hashes.",
+  }),
   // WorkerRegistry
   AlreadyRegistered: ([worker]) => ({
     message: `Worker ${worker} is already registered.`,
@@ -405,6 +409,22 @@ const EXPLANATIONS: Record<string, (args: Result) => Explanation> = {
   EnvironmentMismatch: ([worker, declared, signed]) => ({
     message: `Worker ${worker} declared environment ${declared} but signed for ${signed}.`,
     fix: "the worker must run the build it registered, or changeEnvironment to the one it runs.",
+  }),
+  NotSlasher: ([account]) => ({
+    message: `${account} is not one of the registry's slashers (fixed at deployment).`,
+  }),
+  NotDeployer: ([account]) => ({
+    message: `${account} did not deploy the registry: only the deployer wires its slashers, once.`,
+  }),
+  SlashersAlreadySet: () => ({
+    message: "The registry's slashers are already set; the set is fixed for good.",
+  }),
+  InvalidSlasher: ([slasher]) => ({
+    message: `${slasher} cannot be a slasher: a slasher set names at least one account, none of them zero.`,
+  }),
+  RevokedWorkerStillBonded: ([worker, env, held]) => ({
+    message: `Worker ${worker} is on revoked environment ${env} and still holds ${eth(held)}.`,
+    fix: "unbond and withdraw everything after the unbonding delay, then register on an approved environment.",
   }),
   // InferenceHub
   ProofModeNotAllowed: ([id, m]) => ({
@@ -472,6 +492,28 @@ const EXPLANATIONS: Record<string, (args: Result) => Explanation> = {
     message: `The dispute on ${id} can expire only after ${time(at)}.`,
   }),
   NoFailureReason: () => ({ message: "A failure report needs a reason other than None." }),
+  DisputeExpired: ([id, at]) => ({
+    message: `The dispute on ${id} timed out at ${time(at)}; it can no longer be decided.`,
+    fix: "close it with expireChallenge: the requester is refunded and the bond returned.",
+  }),
+  CallbackGasLimitTooHigh: ([limit, max]) => ({
+    message: `A callback gas limit of ${limit} is more than the hub allows (${max}).`,
+    fix: "ask for at most MAX_CALLBACK_GAS_LIMIT gas, so refunds and settlement always fit in a transaction.",
+  }),
+  FailureReportNotAllowed: ([id]) => ({
+    message: `Request ${id} is not ATTESTED: ZK and QUORUM requests take no failure reports.`,
+    fix: "let it end by its mode's rules; it is refunded after its deadline if nobody answers.",
+  }),
+  InputMismatch: ([id]) => ({
+    message: `The input given for request ${id} is not the one it was made with.`,
+  }),
+  FailureNotShown: ([id, reason]) => ({
+    message: `The chain checked request ${id}'s input and it does not show ${enumName(FailureReason, Number(reason))}.`,
+    fix: "the input decodes to the model's shape: answer it instead.",
+  }),
+  ProofVerifierAlreadySet: ([mode]) => ({
+    message: `The verifier of proof mode ${mode} is set once and already is.`,
+  }),
   OutputMismatch: ([id]) => ({
     message: `The output given for ${id} does not hash to the submitted output hash.`,
   }),
