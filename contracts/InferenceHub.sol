@@ -11,6 +11,7 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
 import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
 import {ExactGasCall} from "./libraries/ExactGasCall.sol";
+import {RequestCommitment} from "./libraries/RequestCommitment.sol";
 import {
     CallbackResult,
     Challenge,
@@ -48,8 +49,6 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
     uint256 public constant CHALLENGER_SHARE_BPS = 5_000;
     /// @inheritdoc IInferenceHub
     uint32 public constant MAX_CALLBACK_GAS_LIMIT = 5_000_000;
-
-    bytes32 private constant STATUS_MASK = bytes32(uint256(0xff));
 
     /// @dev What every request reads and writes besides its commitment, in one slot (8 + 18 + 1 +
     /// 5 bytes): earning the protocol fee costs no extra write and checking the pause no extra read.
@@ -125,7 +124,11 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             deadline
         );
         requestId = request.id;
-        _commitments[requestId] = _tag(keccak256(abi.encode(request)), RequestStatus.Pending);
+        // `request` is in memory here; every later step hashes it from calldata with `hashRequest`.
+        _commitments[requestId] = RequestCommitment.tag(
+            keccak256(abi.encode(request)),
+            RequestStatus.Pending
+        );
         emit InferenceRequested(requestId, modelId, msg.sender, request, input);
     }
 
@@ -153,7 +156,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
     ) external whenNotPaused {
         _submit(
             request,
-            _requireStatus(request, _hashRequest(request), RequestStatus.Pending),
+            _requireStatus(request, RequestCommitment.hashRequest(request), RequestStatus.Pending),
             output,
             environmentId,
             proof
@@ -164,8 +167,8 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
     function submitResults(ResultSubmission[] calldata results) external whenNotPaused {
         for (uint256 i; i < results.length; ++i) {
             ResultSubmission calldata item = results[i];
-            bytes32 requestHash = _hashRequest(item.request);
-            RequestStatus status = _statusOf(_commitments[item.request.id]);
+            bytes32 requestHash = RequestCommitment.hashRequest(item.request);
+            RequestStatus status = RequestCommitment.statusOf(_commitments[item.request.id]);
             // Another worker or a refund got there first, or the deadline passed while the batch
             // was in flight: not the other results' fault.
             if (status > RequestStatus.Pending || block.timestamp > item.request.deadline) {
@@ -188,7 +191,10 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         Submission calldata submission,
         bytes calldata output
     ) external {
-        bytes32 submissionHash = _submissionHash(_hashRequest(request), submission);
+        bytes32 submissionHash = RequestCommitment.hashSubmission(
+            RequestCommitment.hashRequest(request),
+            submission
+        );
         _requireStatus(request, submissionHash, RequestStatus.Submitted);
         if (_ledger.paused) revert EnforcedPause();
         uint64 windowEnd = _challengeWindowEnd(request, submission);
@@ -211,7 +217,11 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         bytes32 environmentId,
         bytes calldata signature
     ) external whenNotPaused {
-        bytes32 requestHash = _requireStatus(request, _hashRequest(request), RequestStatus.Pending);
+        bytes32 requestHash = _requireStatus(
+            request,
+            RequestCommitment.hashRequest(request),
+            RequestStatus.Pending
+        );
         // ZK and QUORUM requests end by their own rules (a proof, a round, the deadline): a single
         // worker's word must not veto them.
         if (request.proofMode != ProofMode.ATTESTED) revert FailureReportNotAllowed(request.id);
@@ -245,7 +255,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
 
     /// @inheritdoc IInferenceHub
     function refund(Request calldata request) external {
-        _requireStatus(request, _hashRequest(request), RequestStatus.Pending);
+        _requireStatus(request, RequestCommitment.hashRequest(request), RequestStatus.Pending);
         if (block.timestamp <= request.deadline)
             revert RequestNotExpired(request.id, request.deadline);
         _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
@@ -259,7 +269,10 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         Submission calldata submission,
         bytes32 claimedOutputHash
     ) external payable whenNotPaused {
-        bytes32 submissionHash = _submissionHash(_hashRequest(request), submission);
+        bytes32 submissionHash = RequestCommitment.hashSubmission(
+            RequestCommitment.hashRequest(request),
+            submission
+        );
         _requireStatus(request, submissionHash, RequestStatus.Submitted);
         uint64 windowEnd = _challengeWindowEnd(request, submission);
         if (block.timestamp >= windowEnd) revert ChallengeWindowClosed(request.id, windowEnd);
@@ -273,8 +286,8 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             claimedOutputHash: claimedOutputHash,
             challengedAt: uint64(block.timestamp)
         });
-        _commitments[request.id] = _tag(
-            _challengeHash(submissionHash, record),
+        _commitments[request.id] = RequestCommitment.tag(
+            RequestCommitment.hashChallenge(submissionHash, record),
             RequestStatus.Challenged
         );
         emit ResultChallenged(request.id, msg.sender, claimedOutputHash, msg.value);
@@ -398,7 +411,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
 
     /// @inheritdoc IInferenceHub
     function requestStatus(uint256 requestId) external view returns (RequestStatus) {
-        return _statusOf(_commitments[requestId]);
+        return RequestCommitment.statusOf(_commitments[requestId]);
     }
 
     /// @inheritdoc IInferenceHub
@@ -408,7 +421,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
 
     /// @inheritdoc IInferenceHub
     function hashRequest(Request calldata request) external pure returns (bytes32) {
-        return _hashRequest(request);
+        return RequestCommitment.hashRequest(request);
     }
 
     /// @inheritdoc IInferenceHub
@@ -598,8 +611,8 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
                 environmentId,
                 finalizableAt
             );
-            _commitments[request.id] = _tag(
-                _submissionHash(requestHash, submission),
+            _commitments[request.id] = RequestCommitment.tag(
+                RequestCommitment.hashSubmission(requestHash, submission),
                 RequestStatus.Submitted
             );
         }
@@ -645,7 +658,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         bytes memory output,
         uint256 extraWorkerWei
     ) private {
-        _commitments[request.id] = _tag(0, RequestStatus.Settled);
+        _commitments[request.id] = RequestCommitment.tag(0, RequestStatus.Settled);
         // Credits to one account within a batch cost 100 gas each after the first (EIP-2200), so
         // crediting per result is as cheap as summing in memory and much simpler.
         _balances[worker] += request.workerRewardWei + extraWorkerWei;
@@ -667,7 +680,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         RequestStatus status,
         FailureReason reason
     ) private returns (CallbackResult callbackResult) {
-        _commitments[request.id] = _tag(0, status);
+        _commitments[request.id] = RequestCommitment.tag(0, status);
         uint256 refundWei = uint256(request.modelFeeWei) + request.workerRewardWei;
         if (request.callbackGasLimit == 0) refundWei += request.callbackFeeWei;
         _balances[request.requester] += refundWei;
@@ -710,8 +723,15 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         Submission calldata submission,
         Challenge calldata record
     ) private view {
-        bytes32 submissionHash = _submissionHash(_hashRequest(request), submission);
-        _requireStatus(request, _challengeHash(submissionHash, record), RequestStatus.Challenged);
+        bytes32 submissionHash = RequestCommitment.hashSubmission(
+            RequestCommitment.hashRequest(request),
+            submission
+        );
+        _requireStatus(
+            request,
+            RequestCommitment.hashChallenge(submissionHash, record),
+            RequestStatus.Challenged
+        );
     }
 
     /// @dev Reverts unless the stored commitment is `hash` in `status`; returns `hash`.
@@ -721,30 +741,12 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         RequestStatus status
     ) private view returns (bytes32) {
         bytes32 stored = _commitments[request.id];
-        if (stored == _tag(hash, status)) return hash;
-        RequestStatus actual = _statusOf(stored);
+        if (stored == RequestCommitment.tag(hash, status)) return hash;
+        RequestStatus actual = RequestCommitment.statusOf(stored);
         if (actual == status) revert RequestMismatch(request.id);
         if (status == RequestStatus.Pending) revert RequestNotPending(request.id, actual);
         if (status == RequestStatus.Submitted) revert RequestNotSubmitted(request.id, actual);
         revert RequestNotChallenged(request.id, actual);
-    }
-
-    function _hashRequest(Request calldata request) private pure returns (bytes32) {
-        return keccak256(abi.encode(request));
-    }
-
-    function _submissionHash(
-        bytes32 requestHash,
-        Submission memory submission
-    ) private pure returns (bytes32) {
-        return keccak256(abi.encode(requestHash, submission));
-    }
-
-    function _challengeHash(
-        bytes32 submissionHash,
-        Challenge memory record
-    ) private pure returns (bytes32) {
-        return keccak256(abi.encode(submissionHash, record));
     }
 
     function _resultDigest(
@@ -789,15 +791,6 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
                     )
                 )
             );
-    }
-
-    /// @dev The status replaces the hash's low byte: 248 bits of hash still bind the data.
-    function _tag(bytes32 hash, RequestStatus status) private pure returns (bytes32) {
-        return (hash & ~STATUS_MASK) | bytes32(uint256(status));
-    }
-
-    function _statusOf(bytes32 commitment) private pure returns (RequestStatus) {
-        return RequestStatus(uint8(uint256(commitment)));
     }
 
     function _setConfig(Config memory config_) private {

@@ -7,6 +7,7 @@ import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
+import {RequestCommitment} from "../libraries/RequestCommitment.sol";
 import {QuorumRounds} from "../quorum/QuorumRounds.sol";
 import {Challenge, ProofMode, Request, RequestStatus, Submission} from "../types/Inference.sol";
 
@@ -17,8 +18,6 @@ import {Challenge, ProofMode, Request, RequestStatus, Submission} from "../types
 /// verdict reaches the hub only for the dispute it is about; `escalate` checks them itself because
 /// it records the parties.
 contract DisputeResolver is IDisputeResolver, QuorumRounds, AccessControl {
-    bytes32 private constant STATUS_MASK = bytes32(uint256(0xff));
-
     IModelRegistry public immutable MODEL_REGISTRY;
 
     JuryConfig private _config;
@@ -174,12 +173,16 @@ contract DisputeResolver is IDisputeResolver, QuorumRounds, AccessControl {
         Challenge calldata challengeRecord
     ) private view {
         bytes32 stored = HUB.requestCommitment(request.id);
-        RequestStatus status = RequestStatus(uint8(uint256(stored & STATUS_MASK)));
+        RequestStatus status = RequestCommitment.statusOf(stored);
         if (status != RequestStatus.Challenged) revert RequestNotChallenged(request.id, status);
-        bytes32 submissionHash = keccak256(abi.encode(keccak256(abi.encode(request)), submission));
-        bytes32 challengeHash = keccak256(abi.encode(submissionHash, challengeRecord));
-        bytes32 expected =
-            (challengeHash & ~STATUS_MASK) | bytes32(uint256(RequestStatus.Challenged));
+        bytes32 submissionHash = RequestCommitment.hashSubmission(
+            RequestCommitment.hashRequest(request),
+            submission
+        );
+        bytes32 expected = RequestCommitment.tag(
+            RequestCommitment.hashChallenge(submissionHash, challengeRecord),
+            RequestStatus.Challenged
+        );
         if (stored != expected) revert RequestMismatch(request.id);
     }
 

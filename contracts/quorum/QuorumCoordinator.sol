@@ -7,6 +7,7 @@ import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 import {IQuorumCoordinator} from "../interfaces/IQuorumCoordinator.sol";
 import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
+import {RequestCommitment} from "../libraries/RequestCommitment.sol";
 import {ProofMode, Request, RequestStatus} from "../types/Inference.sol";
 import {QuorumRounds} from "./QuorumRounds.sol";
 
@@ -19,7 +20,6 @@ import {QuorumRounds} from "./QuorumRounds.sol";
 contract QuorumCoordinator is IQuorumCoordinator, QuorumRounds, AccessControl {
     /// @notice A quorum of one is a single worker's word: use ATTESTED with a challenge window.
     uint8 public constant MIN_QUORUM = 2;
-    bytes32 private constant STATUS_MASK = bytes32(uint256(0xff));
 
     IModelRegistry public immutable MODEL_REGISTRY;
 
@@ -149,11 +149,12 @@ contract QuorumCoordinator is IQuorumCoordinator, QuorumRounds, AccessControl {
 
     function _requirePending(Request calldata request) private view {
         bytes32 stored = HUB.requestCommitment(request.id);
-        RequestStatus status = RequestStatus(uint8(uint256(stored & STATUS_MASK)));
+        RequestStatus status = RequestCommitment.statusOf(stored);
         if (status != RequestStatus.Pending) revert RequestNotPending(request.id, status);
-        bytes32 expected =
-            (keccak256(abi.encode(request)) & ~STATUS_MASK) |
-                bytes32(uint256(RequestStatus.Pending));
+        bytes32 expected = RequestCommitment.tag(
+            RequestCommitment.hashRequest(request),
+            RequestStatus.Pending
+        );
         if (stored != expected) revert RequestMismatch(request.id);
     }
 
