@@ -5,6 +5,7 @@ import {
   ProofMode,
   RequestStatus,
   enumName,
+  encodedTensorLength,
   FailureReason,
   type Request,
 } from "@verity/contracts";
@@ -41,12 +42,7 @@ import { createMetrics, type Metrics } from "./metrics.js";
 import { connect, ensureEligible } from "./preflight.js";
 import { ModelAnswers } from "./answers.js";
 import { keccakHex } from "./keccak.js";
-import {
-  classifyFailure,
-  fitsInTransaction,
-  resultGasFloor,
-  type SendFailure,
-} from "./limits.js";
+import { classifyFailure, fitsInTransaction, resultGasFloor, type SendFailure } from "./limits.js";
 import { RpcClient, sleep } from "./rpc.js";
 import { createDigestSigner, type DigestSigner } from "./signer.js";
 import { TxSender, type RawReceipt } from "./transactions.js";
@@ -470,6 +466,11 @@ class Worker {
   private async answer(entry: JournalEntry): Promise<void> {
     const { request } = entry;
     if (request.proofMode === ProofMode.ZK) return this.answerWithProof(entry);
+    // The registered shape fixes the output's length: an answer too big to send is not computed
+    // (sized as if all zeros, the cheapest calldata, so nothing that could fit is refused).
+    const { outputShape } = await this.answers.model(request.modelId);
+    const zeros = `0x${"00".repeat(encodedTensorLength(outputShape))}`;
+    if (this.dropIfOversized(entry, zeros)) return;
     const { inference } = await this.answers.answer(request.modelId, getBytes(entry.input));
     const base = {
       requestId: request.id,
