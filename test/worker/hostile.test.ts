@@ -214,7 +214,7 @@ describe("worker against hostile requests", function () {
     expect(stage).to.equal("unsendable");
 
     await health.stop();
-      for (const l of worker.logs) console.log(JSON.stringify(l).slice(0, 300));
+    for (const l of worker.logs) console.log(JSON.stringify(l).slice(0, 300));
     expect(health.statuses.length).to.be.greaterThan(10);
     expect(
       health.statuses.filter((status) => status !== 200),
