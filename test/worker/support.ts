@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { join } from "node:path";
 import type { AddressInfo, Socket } from "node:net";
 import type { NonceManager } from "ethers";
 import { ZeroAddress, sha256, type Signer } from "ethers";
@@ -9,7 +11,7 @@ import {
   parseRequestedEvent,
   type Request,
 } from "@verity/contracts";
-import { ACCOUNTS, registerLikeSample, type Devnet } from "@verity/devnet";
+import { ACCOUNTS, registerLikeSample, type Devnet, type WorkerProcess } from "@verity/devnet";
 import { dequantize, quantize, runFloat, sampleModel, type SampleModelName } from "@verity/models";
 
 /** The fixed-point input a sample model's `sampleInput(seed)` gives, encoded for the hub. */
@@ -174,3 +176,52 @@ export async function startModelServer(
 }
 
 export const SETTLED = [RequestStatus.Settled];
+
+/**
+ * Asks `/healthz` every `everyMs` until stopped; `statuses` has every answer (0: no answer) from
+ * the first 200 on, so that a worker still starting up does not count. For asserting that health
+ * stayed steady through something, not only that it is fine at the end.
+ */
+export function sampleHealth(
+  url: string,
+  everyMs = 100,
+): { statuses: number[]; stop(): Promise<void> } {
+  const statuses: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const status = await fetch(`${url}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (status === 200 || statuses.length > 0) statuses.push(status);
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  })();
+  return {
+    statuses,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** The worker's journal as it would replay: the last state of each request, by id. */
+export async function journalEntries(
+  dataDir: string,
+): Promise<Map<string, Record<string, unknown>>> {
+  const text = await readFile(join(dataDir, "journal.jsonl"), "utf8");
+  const entries = new Map<string, Record<string, unknown>>();
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const parsed = JSON.parse(line) as { t: string; e?: { request: { id: { $n: string } } } };
+    if (parsed.t === "entry" && parsed.e) entries.set(parsed.e.request.id.$n, parsed.e);
+  }
+  return entries;
+}
+
+/** Log lines at pino's error level or above. */
+export function errorLines(worker: WorkerProcess): Record<string, unknown>[] {
+  return worker.logs.filter((line) => Number(line.level) >= 50);
+}

@@ -65,244 +65,250 @@ async function expectSettledOnceWithModelOutput(
   }
 }
 
-describe("worker against a local node", function () {
-  this.timeout(120_000);
-  let devnet: Devnet;
-  let worker: WorkerProcess;
+// The same suite on a second, independent node: nothing here may rely on Hardhat's quirks.
+for (const node of ["hardhat", "anvil"] as const)
+  describe(`worker against a local node${node === "hardhat" ? "" : ` (${node})`}`, function () {
+    this.timeout(120_000);
+    let devnet: Devnet;
+    let worker: WorkerProcess;
 
-  before(async () => {
-    devnet = await startDevnet({ assignmentGraceSeconds: 2 });
-    worker = await spawnWorker(devnet, {
-      settings: { pollIntervalMs: 25, modelFetchTimeoutMs: 500 },
+    before(async () => {
+      devnet = await startDevnet({ assignmentGraceSeconds: 2, node });
+      worker = await spawnWorker(devnet, {
+        settings: { pollIntervalMs: 25, modelFetchTimeoutMs: 500 },
+      });
+      await worker.httpUrl();
     });
-    await worker.httpUrl();
-  });
 
-  after(async () => {
-    await worker?.stop("SIGKILL");
-    await devnet?.stop();
-  });
-
-  it("settles ATTESTED requests once each, with onnxruntime's output for both sample models", async () => {
-    const inputs = [
-      sampleInput("credit-risk", 1),
-      sampleInput("credit-risk", 2),
-      sampleInput("mnist-mlp", 1),
-    ];
-    const requests = [
-      await request(devnet, "credit-risk", inputs[0]),
-      await request(devnet, "credit-risk", inputs[1]),
-      await request(devnet, "mnist-mlp", inputs[2]),
-    ];
-    await expectSettledOnceWithModelOutput(devnet, requests, inputs);
-    // The signature the hub accepted is the worker's, over its environment.
-    const [submitted] = await devnet.hub.queryFilter(
-      devnet.hub.filters.ResultSubmitted(requests[0].id),
-    );
-    expect(submitted.args.worker).to.equal(worker.address);
-    expect(submitted.args.environmentId).to.equal(devnet.environment.id);
-  });
-
-  it("answers bad input with reportFailure on-chain, and the requester gets the escrow back", async () => {
-    const values = Array.from({ length: 16 }, () => 1_000_000);
-    const wrongShape = encodeTensor([2, 8], values); // same length, other dimensions
-    const undecodable = hexlify(
-      Uint8Array.from([0x09, ...getBytes(encodeTensor([1, 16], values)).slice(1)]),
-    );
-    // The largest inputs the encoding allows drive the MLP's scores past int32 at 6 decimals.
-    const mnist = sampleModel("mnist-mlp");
-    const overflowing = encodeTensor(
-      mnist.inputShape,
-      Array.from({ length: 784 }, () => 2 ** 31 - 1),
-    );
-    const requester = await devnet.signer(ACCOUNTS.requester).getAddress();
-    const before = await devnet.hub.balanceOf(requester);
-    const requests = [
-      await request(devnet, "credit-risk", wrongShape),
-      await request(devnet, "credit-risk", undecodable),
-      await request(devnet, "mnist-mlp", overflowing),
-    ];
-    await waitForStatus(
-      devnet,
-      requests.map((r) => r.id),
-      [RequestStatus.Failed],
-    );
-    const reasons = [];
-    for (const req of requests) {
-      const [failed] = await devnet.hub.queryFilter(devnet.hub.filters.RequestFailed(req.id));
-      reasons.push(Number(failed.args.reason));
-    }
-    expect(reasons).to.deep.equal([
-      FailureReason.InputShapeMismatch,
-      FailureReason.InputUndecodable,
-      FailureReason.InputOutOfRange,
-    ]);
-    const refunded = requests.reduce(
-      (sum, r) => sum + r.modelFeeWei + r.workerRewardWei + r.callbackFeeWei,
-      0n,
-    );
-    expect((await devnet.hub.balanceOf(requester)) - before).to.equal(refunded);
-  });
-
-  it("never sees a wrong-length input: the hub refuses it at request time", async () => {
-    const tooShort = encodeTensor(
-      [1, 15],
-      Array.from({ length: 15 }, () => 0),
-    );
-    let refusal: string | undefined;
-    try {
-      await request(devnet, "credit-risk", tooShort);
-    } catch (error) {
-      const data = (error as { data?: string }).data;
-      refusal = data === undefined ? String(error) : devnet.hub.interface.parseError(data)?.name;
-    }
-    expect(refusal).to.equal("InputLengthMismatch");
-  });
-
-  it("serves /healthz and Prometheus /metrics with what happened", async () => {
-    const url = await worker.httpUrl();
-    const health = (await (await fetch(`${url}/healthz`)).json()) as { ok: boolean };
-    expect(health.ok).to.equal(true);
-    const metrics = await (await fetch(`${url}/metrics`)).text();
-    const value = (name: string) =>
-      Number(new RegExp(`^${name} (\\d+(\\.\\d+)?)`, "m").exec(metrics)?.[1]);
-    expect(value("verity_worker_requests_seen_total")).to.be.at.least(6);
-    expect(value("verity_worker_requests_settled_total")).to.be.at.least(3);
-    expect(metrics).to.match(
-      /verity_worker_requests_failed_total\{reason="InputShapeMismatch"\} 1/,
-    );
-    expect(metrics).to.match(/verity_worker_inference_seconds_count \d+/);
-    expect(metrics).to.match(/verity_worker_end_to_end_seconds_bucket/);
-    expect(value("verity_worker_balance_eth")).to.be.greaterThan(0);
-  });
-
-  it("refuses a model whose bytes differ from the registered hash, and refunds after the deadline", async () => {
-    const impostor = encodeOnnx({
-      ...sampleModel("credit-risk").graph,
-      name: "registered but never served",
+    after(async () => {
+      await worker?.stop("SIGKILL");
+      await devnet?.stop();
     });
-    const modelId = await registerModel(devnet, impostor, devnet.models["credit-risk"].uri);
-    const req = await request(devnet, "credit-risk", sampleInput("credit-risk", 3), {
-      modelId,
-      deadlineSeconds: 60,
-    });
-    await worker.waitForLog(
-      (line) =>
-        String(line.err ?? "").includes("SHA-256") || String(line.err ?? "").includes("hash"),
-    );
-    await advanceTime(devnet, 120);
-    await waitForStatus(devnet, [req.id], [RequestStatus.Refunded]);
-    expect((await eventCounts(devnet, req.id)).RequestSettled).to.equal(0);
-  });
 
-  it("gives up on a model uri that 404s or never answers, and refunds after the deadline", async () => {
-    const server = await startModelServer({
-      "/missing.onnx": (respond) => respond(404),
-      "/hangs.onnx": () => {},
-    });
-    try {
-      const missing = await registerModel(devnet, randomBytes(64), `${server.url}/missing.onnx`);
-      const hangs = await registerModel(devnet, randomBytes(64), `${server.url}/hangs.onnx`);
-      const requests = [
-        await request(devnet, "credit-risk", sampleInput("credit-risk", 4), {
-          modelId: missing,
-          deadlineSeconds: 60,
-        }),
-        await request(devnet, "credit-risk", sampleInput("credit-risk", 5), {
-          modelId: hangs,
-          deadlineSeconds: 60,
-        }),
+    it("settles ATTESTED requests once each, with onnxruntime's output for both sample models", async () => {
+      const inputs = [
+        sampleInput("credit-risk", 1),
+        sampleInput("credit-risk", 2),
+        sampleInput("mnist-mlp", 1),
       ];
-      await worker.waitForLog(
-        (line) =>
-          line.msg === "cannot serve request; it will be refunded after its deadline" &&
-          line.requestId === String(requests[0].id),
+      const requests = [
+        await request(devnet, "credit-risk", inputs[0]),
+        await request(devnet, "credit-risk", inputs[1]),
+        await request(devnet, "mnist-mlp", inputs[2]),
+      ];
+      await expectSettledOnceWithModelOutput(devnet, requests, inputs);
+      // The signature the hub accepted is the worker's, over its environment.
+      const [submitted] = await devnet.hub.queryFilter(
+        devnet.hub.filters.ResultSubmitted(requests[0].id),
       );
-      await worker.waitForLog(
-        (line) =>
-          line.msg === "model unavailable; will retry" && line.requestId === String(requests[1].id),
+      expect(submitted.args.worker).to.equal(worker.address);
+      expect(submitted.args.environmentId).to.equal(devnet.environment.id);
+    });
+
+    it("answers bad input with reportFailure on-chain, and the requester gets the escrow back", async () => {
+      const values = Array.from({ length: 16 }, () => 1_000_000);
+      const wrongShape = encodeTensor([2, 8], values); // same length, other dimensions
+      const undecodable = hexlify(
+        Uint8Array.from([0x09, ...getBytes(encodeTensor([1, 16], values)).slice(1)]),
       );
-      await advanceTime(devnet, 120);
+      // The largest inputs the encoding allows drive the MLP's scores past int32 at 6 decimals.
+      const mnist = sampleModel("mnist-mlp");
+      const overflowing = encodeTensor(
+        mnist.inputShape,
+        Array.from({ length: 784 }, () => 2 ** 31 - 1),
+      );
+      const requester = await devnet.signer(ACCOUNTS.requester).getAddress();
+      const before = await devnet.hub.balanceOf(requester);
+      const requests = [
+        await request(devnet, "credit-risk", wrongShape),
+        await request(devnet, "credit-risk", undecodable),
+        await request(devnet, "mnist-mlp", overflowing),
+      ];
       await waitForStatus(
         devnet,
         requests.map((r) => r.id),
-        [RequestStatus.Refunded],
+        [RequestStatus.Failed],
       );
-    } finally {
-      await server.close();
-    }
-  });
-
-  it("refunds a request whose deadline passes while its model is still downloading", async () => {
-    const slowBytes = encodeOnnx({ ...sampleModel("credit-risk").graph, name: "slow to download" });
-    let release: (() => void) | undefined;
-    const server = await startModelServer({
-      "/slow.onnx": (respond) => {
-        release = () => respond(200, slowBytes);
-      },
+      const reasons = [];
+      for (const req of requests) {
+        const [failed] = await devnet.hub.queryFilter(devnet.hub.filters.RequestFailed(req.id));
+        reasons.push(Number(failed.args.reason));
+      }
+      expect(reasons).to.deep.equal([
+        FailureReason.InputShapeMismatch,
+        FailureReason.InputUndecodable,
+        FailureReason.InputOutOfRange,
+      ]);
+      const refunded = requests.reduce(
+        (sum, r) => sum + r.modelFeeWei + r.workerRewardWei + r.callbackFeeWei,
+        0n,
+      );
+      expect((await devnet.hub.balanceOf(requester)) - before).to.equal(refunded);
     });
-    try {
-      const modelId = await registerModel(devnet, slowBytes, `${server.url}/slow.onnx`);
-      const req = await request(devnet, "credit-risk", sampleInput("credit-risk", 6), {
-        modelId,
-        deadlineSeconds: 30,
+
+    it("never sees a wrong-length input: the hub refuses it at request time", async () => {
+      const tooShort = encodeTensor(
+        [1, 15],
+        Array.from({ length: 15 }, () => 0),
+      );
+      let refusal: string | undefined;
+      try {
+        await request(devnet, "credit-risk", tooShort);
+      } catch (error) {
+        const data = (error as { data?: string }).data;
+        refusal = data === undefined ? String(error) : devnet.hub.interface.parseError(data)?.name;
+      }
+      expect(refusal).to.equal("InputLengthMismatch");
+    });
+
+    it("serves /healthz and Prometheus /metrics with what happened", async () => {
+      const url = await worker.httpUrl();
+      const health = (await (await fetch(`${url}/healthz`)).json()) as { ok: boolean };
+      expect(health.ok).to.equal(true);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const value = (name: string) =>
+        Number(new RegExp(`^${name} (\\d+(\\.\\d+)?)`, "m").exec(metrics)?.[1]);
+      expect(value("verity_worker_requests_seen_total")).to.be.at.least(6);
+      expect(value("verity_worker_requests_settled_total")).to.be.at.least(3);
+      expect(metrics).to.match(
+        /verity_worker_requests_failed_total\{reason="InputShapeMismatch"\} 1/,
+      );
+      expect(metrics).to.match(/verity_worker_inference_seconds_count \d+/);
+      expect(metrics).to.match(/verity_worker_end_to_end_seconds_bucket/);
+      expect(value("verity_worker_balance_eth")).to.be.greaterThan(0);
+    });
+
+    it("refuses a model whose bytes differ from the registered hash, and refunds after the deadline", async () => {
+      const impostor = encodeOnnx({
+        ...sampleModel("credit-risk").graph,
+        name: "registered but never served",
       });
-      await advanceTime(devnet, 60); // the deadline passes while the download hangs
-      release?.();
+      const modelId = await registerModel(devnet, impostor, devnet.models["credit-risk"].uri);
+      const req = await request(devnet, "credit-risk", sampleInput("credit-risk", 3), {
+        modelId,
+        deadlineSeconds: 60,
+      });
+      await worker.waitForLog(
+        (line) =>
+          String(line.err ?? "").includes("SHA-256") || String(line.err ?? "").includes("hash"),
+      );
+      await advanceTime(devnet, 120);
       await waitForStatus(devnet, [req.id], [RequestStatus.Refunded]);
       expect((await eventCounts(devnet, req.id)).RequestSettled).to.equal(0);
-    } finally {
-      await server.close();
-    }
-  });
-
-  it("shares the hub with a second worker: every request settles exactly once", async () => {
-    const second = await spawnWorker(devnet, {
-      account: ACCOUNTS.firstWorker + 1,
-      settings: { pollIntervalMs: 25 },
     });
-    try {
-      await second.httpUrl();
-      const inputs = Array.from({ length: 12 }, (_, i) => sampleInput("credit-risk", 100 + i));
-      const requests = await requestAll(devnet, "credit-risk", inputs);
-      await expectSettledOnceWithModelOutput(devnet, requests, inputs, { competing: true });
-      expect(worker.process.exitCode).to.equal(null);
-      expect(second.process.exitCode).to.equal(null);
-    } finally {
-      await second.stop();
-    }
-  });
 
-  it("checks that its own digests are the hub's", async () => {
-    const hubAddress = await devnet.hub.getAddress();
-    const digests = hubDigests(devnet.chainId, hubAddress);
-    const fields = {
-      requestId: 7n,
-      modelId: devnet.models["credit-risk"].modelId,
-      inputHash: hexlify(randomBytes(32)),
-      outputHash: hexlify(randomBytes(32)),
-      environmentId: devnet.environment.id,
-    };
-    expect(digests.result(fields)).to.equal(
-      await devnet.hub.resultDigest(
-        fields.requestId,
-        fields.modelId,
-        fields.inputHash,
-        fields.outputHash,
-        fields.environmentId,
-      ),
-    );
-    expect(digests.failure({ ...fields, reason: FailureReason.InputUndecodable })).to.equal(
-      await devnet.hub.failureDigest(
-        fields.requestId,
-        fields.modelId,
-        fields.inputHash,
-        FailureReason.InputUndecodable,
-        fields.environmentId,
-      ),
-    );
+    it("gives up on a model uri that 404s or never answers, and refunds after the deadline", async () => {
+      const server = await startModelServer({
+        "/missing.onnx": (respond) => respond(404),
+        "/hangs.onnx": () => {},
+      });
+      try {
+        const missing = await registerModel(devnet, randomBytes(64), `${server.url}/missing.onnx`);
+        const hangs = await registerModel(devnet, randomBytes(64), `${server.url}/hangs.onnx`);
+        const requests = [
+          await request(devnet, "credit-risk", sampleInput("credit-risk", 4), {
+            modelId: missing,
+            deadlineSeconds: 60,
+          }),
+          await request(devnet, "credit-risk", sampleInput("credit-risk", 5), {
+            modelId: hangs,
+            deadlineSeconds: 60,
+          }),
+        ];
+        await worker.waitForLog(
+          (line) =>
+            line.msg === "cannot serve request; it will be refunded after its deadline" &&
+            line.requestId === String(requests[0].id),
+        );
+        await worker.waitForLog(
+          (line) =>
+            line.msg === "model unavailable; will retry" &&
+            line.requestId === String(requests[1].id),
+        );
+        await advanceTime(devnet, 120);
+        await waitForStatus(
+          devnet,
+          requests.map((r) => r.id),
+          [RequestStatus.Refunded],
+        );
+      } finally {
+        await server.close();
+      }
+    });
+
+    it("refunds a request whose deadline passes while its model is still downloading", async () => {
+      const slowBytes = encodeOnnx({
+        ...sampleModel("credit-risk").graph,
+        name: "slow to download",
+      });
+      let release: (() => void) | undefined;
+      const server = await startModelServer({
+        "/slow.onnx": (respond) => {
+          release = () => respond(200, slowBytes);
+        },
+      });
+      try {
+        const modelId = await registerModel(devnet, slowBytes, `${server.url}/slow.onnx`);
+        const req = await request(devnet, "credit-risk", sampleInput("credit-risk", 6), {
+          modelId,
+          deadlineSeconds: 30,
+        });
+        await advanceTime(devnet, 60); // the deadline passes while the download hangs
+        release?.();
+        await waitForStatus(devnet, [req.id], [RequestStatus.Refunded]);
+        expect((await eventCounts(devnet, req.id)).RequestSettled).to.equal(0);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it("shares the hub with a second worker: every request settles exactly once", async () => {
+      const second = await spawnWorker(devnet, {
+        account: ACCOUNTS.firstWorker + 1,
+        settings: { pollIntervalMs: 25 },
+      });
+      try {
+        await second.httpUrl();
+        const inputs = Array.from({ length: 12 }, (_, i) => sampleInput("credit-risk", 100 + i));
+        const requests = await requestAll(devnet, "credit-risk", inputs);
+        await expectSettledOnceWithModelOutput(devnet, requests, inputs, { competing: true });
+        expect(worker.process.exitCode).to.equal(null);
+        expect(second.process.exitCode).to.equal(null);
+      } finally {
+        await second.stop();
+      }
+    });
+
+    it("checks that its own digests are the hub's", async () => {
+      const hubAddress = await devnet.hub.getAddress();
+      const digests = hubDigests(devnet.chainId, hubAddress);
+      const fields = {
+        requestId: 7n,
+        modelId: devnet.models["credit-risk"].modelId,
+        inputHash: hexlify(randomBytes(32)),
+        outputHash: hexlify(randomBytes(32)),
+        environmentId: devnet.environment.id,
+      };
+      expect(digests.result(fields)).to.equal(
+        await devnet.hub.resultDigest(
+          fields.requestId,
+          fields.modelId,
+          fields.inputHash,
+          fields.outputHash,
+          fields.environmentId,
+        ),
+      );
+      expect(digests.failure({ ...fields, reason: FailureReason.InputUndecodable })).to.equal(
+        await devnet.hub.failureDigest(
+          fields.requestId,
+          fields.modelId,
+          fields.inputHash,
+          FailureReason.InputUndecodable,
+          fields.environmentId,
+        ),
+      );
+    });
   });
-});
 
 describe("worker faults", function () {
   this.timeout(180_000);

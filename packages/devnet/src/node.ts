@@ -4,8 +4,9 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** A `hardhat node` child process on 127.0.0.1 and a way to talk to it. */
+/** A local EVM node child process on 127.0.0.1 and a way to talk to it. */
 export interface LocalNode {
+  kind: LocalNodeKind;
   url: string;
   port: number;
   process: ChildProcess;
@@ -14,7 +15,20 @@ export interface LocalNode {
   stop(): Promise<void>;
 }
 
+/**
+ * `hardhat` (EDR) is what the project develops on; `anvil` (Foundry) is a second, independent
+ * implementation, to show the worker makes no assumption one node happens to satisfy.
+ */
+export type LocalNodeKind = "hardhat" | "anvil";
+
 export interface LocalNodeOptions {
+  /** Default `hardhat`. */
+  node?: LocalNodeKind;
+  /**
+   * anvil only: mine a block every this many seconds instead of one per transaction. (Hardhat's
+   * interval mining is set at run time with `evm_setIntervalMining`, in milliseconds.)
+   */
+  blockTimeSeconds?: number;
   /** Default: a free port. */
   port?: number;
   /** The node prints every request it serves; off by default (it costs ~45% of throughput). */
@@ -28,23 +42,54 @@ const require = createRequire(import.meta.url);
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 // hardhat's main entry is dist/src/index.js; its command line sits beside it.
 const HARDHAT_CLI = join(dirname(require.resolve("hardhat")), "cli.js");
+/** anvil went to 17 GB on bursts of batched transactions on these machines: it gets a ceiling. */
+const ANVIL_MEMORY_KB = 4 * 1024 * 1024;
+
+/** The native binary of `@foundry-rs/anvil`, from its platform package (no wrapper process). */
+function anvilBinary(): string {
+  const wrapper = dirname(require.resolve("@foundry-rs/anvil/package.json"));
+  const platform = `@foundry-rs/anvil-${process.platform}-${process.arch === "x64" ? "amd64" : process.arch}`;
+  return createRequire(join(wrapper, "package.json")).resolve(`${platform}/bin/anvil`);
+}
+
+function nodeCommand(kind: LocalNodeKind, port: number, options: LocalNodeOptions) {
+  if (kind === "hardhat") {
+    return {
+      command: process.execPath,
+      args: [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)],
+    };
+  }
+  const anvil = [
+    anvilBinary(),
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    // Workers use the default mnemonic's accounts 10 and up; anvil makes 10 unless told.
+    "--accounts",
+    "30",
+    ...(options.blockTimeSeconds ? ["--block-time", String(options.blockTimeSeconds)] : []),
+  ];
+  return {
+    command: "/bin/sh",
+    args: ["-c", `ulimit -v ${ANVIL_MEMORY_KB} && exec "$@"`, "anvil", ...anvil],
+  };
+}
 
 /**
- * Starts `hardhat node --hostname 127.0.0.1` as a real process (real JSON-RPC over HTTP, as a
- * worker meets any chain) and resolves once it answers `eth_chainId`.
+ * Starts `hardhat node --hostname 127.0.0.1` (or anvil) as a real process (real JSON-RPC over
+ * HTTP, as a worker meets any chain) and resolves once it answers `eth_chainId`.
  */
 export async function startLocalNode(options: LocalNodeOptions = {}): Promise<LocalNode> {
+  const kind = options.node ?? "hardhat";
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    process.execPath,
-    [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)],
-    {
-      cwd: options.cwd ?? REPO_ROOT,
-      env: { ...process.env, HARDHAT_DISABLE_TELEMETRY: "true" },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const { command, args } = nodeCommand(kind, port, options);
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, HARDHAT_DISABLE_TELEMETRY: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   const capture = (chunk: Buffer) => {
     if (output.length < 20_000) output += chunk.toString();
@@ -74,7 +119,7 @@ export async function startLocalNode(options: LocalNodeOptions = {}): Promise<Lo
   const until = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
     if (child.exitCode !== null) {
-      throw new Error(`hardhat node exited with code ${child.exitCode}:\n${output}`);
+      throw new Error(`${kind} node exited with code ${child.exitCode}:\n${output}`);
     }
     try {
       await rpc("eth_chainId");
@@ -82,13 +127,17 @@ export async function startLocalNode(options: LocalNodeOptions = {}): Promise<Lo
     } catch {
       if (Date.now() > until) {
         await stop();
-        throw new Error(`hardhat node did not answer on ${url} in time:\n${output}`);
+        throw new Error(`${kind} node did not answer on ${url} in time:\n${output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  if (!options.logging) await rpc("hardhat_setLoggingEnabled", [false]);
-  return { url, port, process: child, rpc, stop };
+  if (!options.logging) {
+    await rpc(kind === "hardhat" ? "hardhat_setLoggingEnabled" : "anvil_setLoggingEnabled", [
+      false,
+    ]);
+  }
+  return { kind, url, port, process: child, rpc, stop };
 }
 
 /** A TCP port nobody listens on right now. */

@@ -12,6 +12,8 @@ import type { FailureReason, Request, Submission } from "@verity/contracts";
  *   waiting                    skipped (someone else answered first)
  *     abandoned ──▶ refunding ──▶ refunded (we could not serve it; refunded after its deadline)
  *     dropped (the request no longer exists on-chain: a reorg took it)
+ *     unsendable (a refund or finalize no transaction can carry: the hub would need more gas
+ *                 than one transaction may use; nothing more is tried, the note says why)
  */
 export type Stage =
   | "queued"
@@ -26,7 +28,8 @@ export type Stage =
   | "failed"
   | "skipped"
   | "refunded"
-  | "dropped";
+  | "dropped"
+  | "unsendable";
 
 export const TERMINAL_STAGES: ReadonlySet<Stage> = new Set([
   "settled",
@@ -34,6 +37,7 @@ export const TERMINAL_STAGES: ReadonlySet<Stage> = new Set([
   "skipped",
   "refunded",
   "dropped",
+  "unsendable",
 ]);
 
 export interface JournalEntry {

@@ -24,6 +24,9 @@ export interface RpcCall {
   params: unknown[];
 }
 
+export type Settled =
+  { ok: true; result: unknown } | { ok: false; error: RpcError | RpcUnavailableError };
+
 export interface RpcClientOptions {
   url: string;
   /** Attempts after the first for an unreachable node; a node's own error is never retried. */
@@ -53,7 +56,19 @@ export class RpcClient {
 
   /** Sends several calls in one HTTP request; results come back in the order of `calls`. */
   async batch<T extends unknown[]>(calls: RpcCall[]): Promise<T> {
-    if (calls.length === 0) return [] as unknown as T;
+    const settled = await this.batchSettled(calls);
+    return settled.map((answer) => {
+      if (!answer.ok) throw answer.error;
+      return answer.result;
+    }) as T;
+  }
+
+  /**
+   * As `batch`, but one call's error does not hide the others' results: for probes where some
+   * calls are expected to fail. An unreachable node still throws.
+   */
+  async batchSettled(calls: RpcCall[]): Promise<Settled[]> {
+    if (calls.length === 0) return [];
     const body = calls.map((call) => ({
       jsonrpc: "2.0",
       id: this.nextId++,
@@ -67,19 +82,24 @@ export class RpcClient {
       error?: { code: number; message: string; data?: unknown };
     }[];
     const byId = new Map(list.map((answer) => [answer.id, answer]));
-    return body.map(({ id, method }) => {
+    return body.map(({ id, method }): Settled => {
       const answer = byId.get(id);
-      if (answer === undefined) throw new RpcUnavailableError(`${method}: no answer in batch`);
-      if (answer.error) {
-        throw new RpcError(
-          method,
-          answer.error.code,
-          answer.error.message,
-          revertData(answer.error.data),
-        );
+      if (answer === undefined) {
+        return { ok: false, error: new RpcUnavailableError(`${method}: no answer in batch`) };
       }
-      return answer.result;
-    }) as T;
+      if (answer.error) {
+        return {
+          ok: false,
+          error: new RpcError(
+            method,
+            answer.error.code,
+            answer.error.message,
+            revertData(answer.error.data),
+          ),
+        };
+      }
+      return { ok: true, result: answer.result };
+    });
   }
 
   private async post(body: unknown, method: string): Promise<unknown> {

@@ -5,6 +5,7 @@ import { keccakHex } from "./keccak.js";
 import { encodeRlp, quantity, type RlpItem } from "./rlp.js";
 import type { DigestSigner } from "./signer.js";
 import type { Metrics } from "./metrics.js";
+import { GasCapError, TX_GAS_CAP, classifyFailure } from "./limits.js";
 import { RpcError, type RpcClient } from "./rpc.js";
 
 export interface RawReceipt {
@@ -32,6 +33,7 @@ export class TxSender {
   private nonce = 0;
   private tip: { value: bigint; atMs: number } | undefined;
   private baseFee = 0n;
+  private blockGasLimit = TX_GAS_CAP;
   private readonly lastResendCheckMs = new Map<string, number>();
 
   constructor(
@@ -61,12 +63,78 @@ export class TxSender {
     this.baseFee = baseFee;
   }
 
+  /** The latest block's gas limit: with the per-transaction cap, the most one transaction gets. */
+  setBlockGasLimit(gasLimit: bigint): void {
+    if (gasLimit > 0n) this.blockGasLimit = gasLimit;
+  }
+
+  /** The most gas one transaction of ours may ask for. */
+  get gasCap(): bigint {
+    return this.blockGasLimit < TX_GAS_CAP ? this.blockGasLimit : TX_GAS_CAP;
+  }
+
+  /**
+   * The gas limit to send `data` with. Throws what the node said when it cannot be sent (a
+   * revert, or a `GasCapError` when it needs more than a transaction may carry).
+   */
   async estimateGas(to: string, data: string, value = 0n): Promise<bigint> {
-    const estimate = await this.rpc.request<string>("eth_estimateGas", [
-      { from: this.account.address, to, data, value: `0x${value.toString(16)}` },
-    ]);
+    let estimate: bigint;
+    try {
+      estimate = BigInt(
+        await this.rpc.request<string>("eth_estimateGas", [
+          { from: this.account.address, to, data, value: `0x${value.toString(16)}` },
+        ]),
+      );
+    } catch (error) {
+      if (classifyFailure(error).kind !== "gas") throw error;
+      estimate = await this.searchGas(to, data, value);
+    }
+    const cap = this.gasCap;
+    if (estimate > cap) {
+      throw new GasCapError(`needs ${estimate} gas, over the ${cap} one transaction may use`);
+    }
     // Headroom for state that moves between simulation and inclusion (a cold slot turned warm).
-    return (BigInt(estimate) * 6n) / 5n + 10_000n;
+    const padded = (estimate * 6n) / 5n + 10_000n;
+    return padded < cap ? padded : cap;
+  }
+
+  /**
+   * Some nodes refuse to estimate a call in which an inner call runs out of gas whatever the
+   * limit (Hardhat does, by design, for a consumer callback that burns all it is given; the hub
+   * contains that, so the transaction itself succeeds). Simulating at the cap tells whether the
+   * call can succeed at all, and two batches of simulations at spaced limits find about the
+   * least it needs.
+   */
+  private async searchGas(to: string, data: string, value: bigint): Promise<bigint> {
+    const cap = this.gasCap;
+    const call = (gas: bigint) => ({
+      method: "eth_call",
+      params: [
+        {
+          from: this.account.address,
+          to,
+          data,
+          value: `0x${value.toString(16)}`,
+          gas: `0x${gas.toString(16)}`,
+        },
+        "pending",
+      ],
+    });
+    const [atCap] = await this.rpc.batchSettled([call(cap)]);
+    if (!atCap.ok) throw atCap.error;
+    let low = 21_000n;
+    let high = cap;
+    for (let round = 0; round < 2; round++) {
+      const step = (high - low) / BigInt(SEARCH_POINTS + 1);
+      if (step < 1_000n) break;
+      const limits = Array.from({ length: SEARCH_POINTS }, (_, i) => low + step * BigInt(i + 1));
+      const results = await this.rpc.batchSettled(limits.map(call));
+      const first = results.findIndex((result) => result.ok);
+      if (first >= 0) high = limits[first];
+      if (first !== 0) low = limits[first < 0 ? limits.length - 1 : first - 1];
+    }
+    this.logger.info({ to, gas: String(high) }, "node would not estimate; gas found by simulation");
+    return high;
   }
 
   /** Signs, journals (durably), then sends. Returns the journaled transaction. */
@@ -343,6 +411,9 @@ export class TxSender {
     return { maxFeePerGas: wanted < cap ? wanted : cap, maxPriorityFeePerGas };
   }
 }
+
+/** Simulations per batch when the node will not estimate: two batches land within cap / 289. */
+const SEARCH_POINTS = 16;
 
 /** How long a sent transaction may be missing from the node before it is re-sent. */
 const RESEND_CHECK_MS = 3_000;

@@ -10,7 +10,11 @@ export interface Head {
   /** Block timestamp, unix seconds. */
   timestamp: number;
   baseFeePerGas: bigint;
-  /** Wall-clock ms when this head was read: chain time now is about timestamp + elapsed. */
+  gasLimit: bigint;
+  /**
+   * Wall-clock ms when this block was first seen as head: chain time now is about timestamp +
+   * elapsed, also while no block is mined (the next block's timestamp will be that, or later).
+   */
   readAtMs: number;
 }
 
@@ -44,6 +48,7 @@ interface RawBlock {
   hash: string;
   timestamp: string;
   baseFeePerGas?: string;
+  gasLimit?: string;
 }
 
 /** How far back to rescan when the chain reorganises under the checkpoint. */
@@ -58,6 +63,8 @@ export const REORG_REWIND_BLOCKS = 64;
  */
 export class Watcher {
   private lastHead = Number.MAX_SAFE_INTEGER;
+  /** The head block last seen and when it was first seen. */
+  private firstSeen: { hash: string; atMs: number } | undefined;
 
   constructor(
     private readonly rpc: RpcClient,
@@ -80,41 +87,36 @@ export class Watcher {
   }
 
   /**
-   * The common case, following head with no confirmations: head, the checkpoint's block and the
-   * logs since it in one JSON-RPC batch, one round trip. Returns undefined when the checkpoint's
-   * block changed: the full path then handles the reorg.
+   * The common case, following head with no confirmations: head and the checkpoint's block in
+   * one JSON-RPC batch, then the logs of the new blocks, if there are any. The log range is
+   * bounded by the head just read: a node may refuse a range that starts past its head (anvil
+   * does) rather than answer it with nothing. Returns undefined when the checkpoint's block
+   * changed: the full path then handles the reorg.
    */
   private async pollHead(checkpoint: Checkpoint): Promise<Poll | undefined> {
-    const [latest, atCheckpoint, logs] = await this.rpc.batch<
-      [RawBlock, RawBlock | null, RawLog[]]
-    >([
+    const [latest, atCheckpoint] = await this.rpc.batch<[RawBlock, RawBlock | null]>([
       { method: "eth_getBlockByNumber", params: ["latest", false] },
       { method: "eth_getBlockByNumber", params: [hex(checkpoint.block), false] },
-      {
-        method: "eth_getLogs",
-        params: [
-          {
-            address: this.options.hub,
-            topics: [TOPICS.InferenceRequested],
-            fromBlock: hex(checkpoint.block + 1),
-            toBlock: "latest",
-          },
-        ],
-      },
     ]);
-    const head = toHead(latest);
+    const head = this.toHead(latest);
     this.lastHead = head.number;
     if (atCheckpoint?.hash !== checkpoint.hash || head.number < checkpoint.block) return undefined;
-    // A block mined between the calls is left for the next poll, which starts after head.
-    const events = logs
-      .filter((log) => !log.removed && Number(log.blockNumber) <= head.number)
-      .map(parseRequested);
+    if (head.number === checkpoint.block) return { head, events: [], behind: false };
+    const logs = await this.rpc.request<RawLog[]>("eth_getLogs", [
+      {
+        address: this.options.hub,
+        topics: [TOPICS.InferenceRequested],
+        fromBlock: hex(checkpoint.block + 1),
+        toBlock: hex(head.number),
+      },
+    ]);
+    const events = logs.filter((log) => !log.removed).map(parseRequested);
     return { head, events, behind: false, checkpoint: { block: head.number, hash: head.hash } };
   }
 
   /** Head first, then the range to scan: needed with confirmations, when behind, and on reorgs. */
   private async pollRange(): Promise<Poll> {
-    const head = toHead(
+    const head = this.toHead(
       await this.rpc.request<RawBlock>("eth_getBlockByNumber", ["latest", false]),
     );
     this.lastHead = head.number;
@@ -162,6 +164,19 @@ export class Watcher {
     };
   }
 
+  private toHead(block: RawBlock): Head {
+    if (this.firstSeen?.hash !== block.hash)
+      this.firstSeen = { hash: block.hash, atMs: Date.now() };
+    return {
+      number: Number(block.number),
+      hash: block.hash,
+      timestamp: Number(block.timestamp),
+      baseFeePerGas: BigInt(block.baseFeePerGas ?? 0),
+      gasLimit: BigInt(block.gasLimit ?? 0),
+      readAtMs: this.firstSeen.atMs,
+    };
+  }
+
   private async initialCheckpoint(head: Head) {
     const start = this.options.startBlock ?? Math.max(0, head.number - this.options.backfillBlocks);
     this.logger.info({ startBlock: start }, "no checkpoint: scanning from start block");
@@ -180,16 +195,6 @@ export class Watcher {
 
 function parseRequested(log: RawLog): RequestEvent {
   return { ...decodeRequested(log), blockNumber: Number(log.blockNumber) };
-}
-
-function toHead(block: RawBlock): Head {
-  return {
-    number: Number(block.number),
-    hash: block.hash,
-    timestamp: Number(block.timestamp),
-    baseFeePerGas: BigInt(block.baseFeePerGas ?? 0),
-    readAtMs: Date.now(),
-  };
 }
 
 const hex = (n: number) => `0x${n.toString(16)}`;

@@ -6,6 +6,7 @@ import {
   ProofMode,
   RequestStatus,
   enumName,
+  encodedTensorLength,
   FailureReason,
   type Request,
 } from "@verity/contracts";
@@ -42,6 +43,7 @@ import { createMetrics, type Metrics } from "./metrics.js";
 import { connect, ensureEligible } from "./preflight.js";
 import { ModelAnswers } from "./answers.js";
 import { keccakHex } from "./keccak.js";
+import { classifyFailure, fitsInTransaction, resultGasFloor, type SendFailure } from "./limits.js";
 import { RpcClient, sleep } from "./rpc.js";
 import { createDigestSigner, type DigestSigner } from "./signer.js";
 import { TxSender, type RawReceipt } from "./transactions.js";
@@ -58,6 +60,15 @@ const MAX_SERVE_ATTEMPTS = 5;
 const SERVE_CONCURRENCY = 64;
 /** How long a graceful stop waits for in-flight transactions to be mined. */
 const STOP_GRACE_MS = 5_000;
+/**
+ * The longest the worker runs its idea of chain time ahead of the newest block it has seen. A
+ * chain without a block for a day is not idle but halted, or its node is stuck: past this, the
+ * worker waits for a block rather than act on a clock the chain does not follow. A day is the
+ * hub's default longest deadline, so on an idle local chain every refund still comes.
+ */
+const MAX_CHAIN_TIME_AHEAD_S = 24 * 3600;
+/** Stand-in for a signature when sizing a result before it is signed: 65 non-zero bytes. */
+const SIZING_SIGNATURE = `0x${"ff".repeat(65)}`;
 
 /** What `startWorker` returns: a running worker and how to stop it. */
 export interface RunningWorker {
@@ -220,6 +231,8 @@ class Worker {
   private stopping = false;
   private wake: (() => void) | undefined;
   private holdSendsUntilMs = 0;
+  /** Grows while sends meet an unreachable node, so a dead endpoint is not hammered. */
+  private sendBackoffMs = 0;
   private ineligible: string | undefined;
   private lastPollOkMs = 0;
   private lastBalanceMs = 0;
@@ -333,6 +346,7 @@ class Worker {
     const poll = await this.watcher.poll();
     this.head = poll.head;
     this.tx.setBaseFee(poll.head.baseFeePerGas);
+    this.tx.setBlockGasLimit(poll.head.gasLimit);
     this.metrics.headBlock.set(poll.head.number);
     if (poll.rewoundTo !== undefined) await this.afterReorg(poll.rewoundTo);
     for (const event of poll.events) this.admit(event);
@@ -343,7 +357,14 @@ class Worker {
     this.schedule();
     await this.journal.flush();
     await this.collect();
-    await this.pump();
+    try {
+      await this.pump();
+    } catch (error) {
+      // Every failure pump expects is handled where it happens; whatever else escapes must not
+      // cost this tick its receipts and duties, and is retried after a pause.
+      this.log.error({ err: describeError(error) }, "sending failed; holding sends");
+      this.holdSendsUntilMs = Date.now() + 5_000;
+    }
     await this.collect();
     this.metrics.inFlight.set(this.active.size);
     for (const duty of this.duties) await duty.tick(this.chainNow());
@@ -447,6 +468,11 @@ class Worker {
   private async answer(entry: JournalEntry): Promise<void> {
     const { request } = entry;
     if (request.proofMode === ProofMode.ZK) return this.answerWithProof(entry);
+    // The registered shape fixes the output's length: an answer too big to send is not computed
+    // (sized as if all zeros, the cheapest calldata, so nothing that could fit is refused).
+    const { outputShape } = await this.answers.model(request.modelId);
+    const zeros = `0x${"00".repeat(encodedTensorLength(outputShape))}`;
+    if (this.dropIfOversized(entry, zeros)) return;
     const { inference } = await this.answers.answer(request.modelId, getBytes(entry.input));
     const base = {
       requestId: request.id,
@@ -457,6 +483,7 @@ class Worker {
     if (inference.ok) {
       this.metrics.inferenceSeconds.observe(inference.inferenceUs / 1e6);
       const output = hexlify(inference.output);
+      if (this.dropIfOversized(entry, output)) return;
       const digest = this.digests.result({ ...base, outputHash: keccakHex(output) });
       this.update({
         ...this.current(entry),
@@ -497,6 +524,7 @@ class Worker {
         hub: this.reader.hub,
       });
       this.metrics.zkProveSeconds.observe(proved.proveMs / 1000);
+      if (this.dropIfOversized(entry, proved.output)) return;
       this.update({
         ...this.current(entry),
         stage: "ready",
@@ -514,6 +542,25 @@ class Worker {
         "unprovable",
       );
     }
+  }
+
+  /**
+   * An answer no transaction can carry is not kept (nor journaled: it may be megabytes) and not
+   * sent; the request is refunded after its deadline, like any other it could not serve.
+   */
+  private dropIfOversized(entry: JournalEntry, output: string): boolean {
+    const floor = this.resultFloor({ ...entry, output, signature: SIZING_SIGNATURE });
+    if (fitsInTransaction([floor], this.tx.gasCap)) return false;
+    const bytes = (output.length - 2) / 2;
+    const reason =
+      `output of ${bytes} bytes needs at least ${floor} gas to submit, over the ` +
+      `${this.tx.gasCap} one transaction may use`;
+    this.log.warn(
+      { requestId: key(entry.request), kind: "gas", reason },
+      "answer cannot be sent; dropped, refunded after its deadline",
+    );
+    this.abandon(this.current(entry), reason, "gas");
+    return true;
   }
 
   private onServeError(entry: JournalEntry, error: unknown): void {
@@ -568,8 +615,10 @@ class Worker {
         )
       : [];
     while (this.tx.pending < this.config.maxPendingTxs && !this.stopping) {
-      if (results.length > 0) await this.submitResults(results.splice(0, this.config.maxBatchSize));
-      else if (failures.length > 0) await this.sendOne(failures.shift()!, "fail", "sent");
+      if (results.length > 0) {
+        const batch = this.takeBatch(results);
+        if (batch.length > 0) await this.submitResults(batch);
+      } else if (failures.length > 0) await this.sendOne(failures.shift()!, "fail", "sent");
       else if (finalizable.length > 0)
         await this.sendOne(finalizable.shift()!, "finalize", "finalizing");
       else if (refundable.length > 0)
@@ -579,20 +628,57 @@ class Worker {
     }
   }
 
-  private async submitResults(batch: JournalEntry[]): Promise<void> {
+  /**
+   * Takes the next batch off `results`: at most `maxBatchSize`, and no more than fit in one
+   * transaction by their gas floors together. A result that does not fit even alone is dropped.
+   */
+  private takeBatch(results: JournalEntry[]): JournalEntry[] {
+    const cap = this.tx.gasCap;
+    const batch: JournalEntry[] = [];
+    const floors: bigint[] = [];
+    while (results.length > 0 && batch.length < this.config.maxBatchSize) {
+      const floor = this.resultFloor(results[0]);
+      if (!fitsInTransaction([floor], cap)) {
+        // Answered before sizes were checked at answer time (an older journal): drop it here.
+        this.dropIfOversized(results[0], results.shift()!.output!);
+        continue;
+      }
+      if (!fitsInTransaction([...floors, floor], cap)) break;
+      batch.push(results.shift()!);
+      floors.push(floor);
+    }
+    return batch;
+  }
+
+  private resultFloor(entry: JournalEntry): bigint {
+    const output = entry.output!;
+    return resultGasFloor(encodeSubmitResult(this.resultItem(entry)), (output.length - 2) / 2);
+  }
+
+  /**
+   * Simulates the batch; when it fails for something one of its results did, simulates each
+   * alone, sends those that pass and handles the others by what the node said. `split`: the
+   * batch is made of results that each passed alone, so a failure together sends them one by one.
+   */
+  private async submitResults(batch: JournalEntry[], split = false): Promise<void> {
     const items = batch.map((e) => this.resultItem(e));
     const data = items.length === 1 ? encodeSubmitResult(items[0]) : encodeSubmitResults(items);
     let gasLimit: bigint;
     try {
       gasLimit = await this.tx.estimateGas(this.reader.hub, data);
     } catch (error) {
-      if (decodeRevert(error) === undefined) throw error;
-      if (batch.length === 1) return this.onRejected(batch[0], error);
-      // One bad result sinks the batch: find it, send the others.
+      const failure = classifyFailure(error);
+      if (this.holdForAll(failure)) return;
+      if (batch.length === 1) return this.onUnsendable(batch[0], "submit", error, failure);
+      if (split) {
+        for (const entry of batch) await this.submitResults([entry]);
+        return;
+      }
       const good = await this.isolate(batch, (e) => encodeSubmitResult(this.resultItem(e)));
-      if (good.length > 0) await this.submitResults(good);
+      if (good.length > 0) await this.submitResults(good, true);
       return;
     }
+    this.sendBackoffMs = 0;
     this.metrics.batchSize.observe(batch.length);
     await this.send("submit", data, gasLimit, batch, "sent");
   }
@@ -606,7 +692,7 @@ class Worker {
     };
   }
 
-  private async sendOne(entry: JournalEntry, kind: SentTx["kind"], stage: Stage): Promise<void> {
+  private sendOne(entry: JournalEntry, kind: SentTx["kind"], stage: Stage): Promise<void> {
     const { request } = entry;
     const data =
       kind === "fail"
@@ -620,13 +706,24 @@ class Worker {
         : kind === "finalize"
           ? hubInterface.encodeFunctionData("finalize", [request, entry.submission!, entry.output!])
           : hubInterface.encodeFunctionData("refund", [request]);
+    return this.simulateAndSend(entry, kind, stage, data);
+  }
+
+  private async simulateAndSend(
+    entry: JournalEntry,
+    kind: SentTx["kind"],
+    stage: Stage,
+    data: string,
+  ): Promise<void> {
     let gasLimit: bigint;
     try {
       gasLimit = await this.tx.estimateGas(this.reader.hub, data);
     } catch (error) {
-      if (decodeRevert(error) === undefined) throw error;
-      return this.onRejected(entry, error);
+      const failure = classifyFailure(error);
+      if (this.holdForAll(failure)) return;
+      return this.onUnsendable(entry, kind, error, failure);
     }
+    this.sendBackoffMs = 0;
     await this.send(kind, data, gasLimit, [entry], stage);
   }
 
@@ -651,17 +748,62 @@ class Worker {
       );
     } catch (error) {
       this.metrics.transactions.inc({ kind, outcome: "refused" });
-      this.log.error(
-        { kind, err: describeError(error) },
-        "transaction refused by the node; will retry",
-      );
       for (const entry of entries)
         this.update({ ...this.current(entry), stage: entry.stage, txHash: undefined });
+      const failure = classifyFailure(error);
+      if (failure.kind === "gas" || failure.kind === "revert") {
+        // Simulation passed but the node will not take the transaction (a pool's size limit, a
+        // state change): it is about what it carries, so each entry is tried on its own.
+        this.log.warn({ kind, reason: failure.reason }, "transaction refused by the node");
+        if (entries.length > 1) {
+          for (const entry of entries) await this.submitResults([this.current(entry)]);
+        } else {
+          this.onUnsendable(this.current(entries[0]), kind, error, failure);
+        }
+        return;
+      }
+      if (failure.kind !== "refused" && this.holdForAll(failure)) return;
+      this.log.error({ kind, err: failure.reason }, "transaction refused by the node; will retry");
       this.holdSendsUntilMs = Date.now() + 5_000;
     }
   }
 
-  /** Simulates each entry alone; handles the ones that revert and returns the others. */
+  /**
+   * A failure that is about the node or the account, not about what is sent: holds every send
+   * for a while (longer while the node stays unreachable) and returns true.
+   */
+  private holdForAll(failure: SendFailure): boolean {
+    switch (failure.kind) {
+      case "transport":
+        this.sendBackoffMs = Math.min(30_000, Math.max(500, this.sendBackoffMs * 2));
+        this.holdSendsUntilMs = Date.now() + this.sendBackoffMs;
+        this.log.warn(
+          { reason: failure.reason, delayMs: this.sendBackoffMs },
+          "node unreachable while sending; backing off",
+        );
+        return true;
+      case "nonce":
+      case "fee":
+        // The sender has resynchronised its nonce and re-reads fees: the next tick retries.
+        this.log.warn({ kind: failure.kind, reason: failure.reason }, "send refused; retrying");
+        this.holdSendsUntilMs = Date.now() + 1_000;
+        return true;
+      case "funds":
+        this.log.error(
+          { reason: failure.reason },
+          "the worker's account cannot pay for gas; holding sends",
+        );
+        this.holdSendsUntilMs = Date.now() + 30_000;
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Simulates each entry alone; handles the ones that cannot be sent and returns the others.
+   * Stops at a failure that is not about an entry (the node went away): those stay ready.
+   */
   private async isolate(
     batch: JournalEntry[],
     encode: (e: JournalEntry) => string,
@@ -672,15 +814,70 @@ class Worker {
         await this.tx.estimateGas(this.reader.hub, encode(entry));
         good.push(entry);
       } catch (error) {
-        if (decodeRevert(error) === undefined) throw error;
-        this.onRejected(entry, error);
+        const failure = classifyFailure(error);
+        if (this.holdForAll(failure)) return [];
+        this.onUnsendable(entry, "submit", error, failure);
       }
     }
     return good;
   }
 
+  /**
+   * What cannot be sent for what the entry carries: a hub revert means what it always meant;
+   * a transaction that cannot hold it (out of gas at the cap, too large) drops the entry with
+   * the reason in its journal note, and others go on without it.
+   */
+  private onUnsendable(
+    entry: JournalEntry,
+    kind: SentTx["kind"],
+    error: unknown,
+    failure: SendFailure,
+  ): void {
+    const id = key(entry.request);
+    if (failure.kind === "revert") return this.onRejected(entry, kind, error);
+    if (failure.kind === "gas") {
+      this.log.warn(
+        { requestId: id, action: kind, kind: "gas", reason: failure.reason },
+        "cannot be sent in any transaction; dropped",
+      );
+      return this.cannotCarry(entry, kind, `does not fit in a transaction: ${failure.reason}`);
+    }
+    this.retryOrAbandon(entry, failure.reason, "refused");
+  }
+
+  /**
+   * No transaction can carry this action. A result or failure report is given up (the request
+   * is refunded after its deadline); a refund or finalize that cannot be carried never will be.
+   */
+  private cannotCarry(entry: JournalEntry, kind: SentTx["kind"], reason: string): void {
+    if (kind === "refund" || kind === "finalize") {
+      this.finish(entry, "unsendable", reason);
+      return;
+    }
+    this.metrics.requestsAbandoned.inc({ why: "gas" });
+    this.update({
+      ...entry,
+      stage: "abandoned",
+      note: reason,
+      txHash: undefined,
+      output: undefined,
+      signature: undefined,
+    });
+  }
+
+  /** An entry-level refusal without a known meaning: retried with backoff, then given up. */
+  private retryOrAbandon(entry: JournalEntry, reason: string, why: string): void {
+    const id = key(entry.request);
+    const attempt = (this.attempts.get(id) ?? 0) + 1;
+    this.attempts.set(id, attempt);
+    if (attempt >= MAX_SERVE_ATTEMPTS) this.abandon(entry, `hub keeps refusing: ${reason}`, why);
+    // Also once given up: an abandoned entry's refund retries, never at every tick.
+    this.retryAtMs.set(id, Date.now() + Math.min(30_000, 1_000 * attempt));
+    this.log.warn({ requestId: id, reason, attempt }, "hub refused in simulation");
+  }
+
   /** The hub refused an action in simulation: decide what that means for the request. */
-  private onRejected(entry: JournalEntry, error: unknown): void {
+  private onRejected(entry: JournalEntry, kind: SentTx["kind"], error: unknown): void {
     const revert = decodeRevert(error)!;
     const id = key(entry.request);
     const reason = describeError(error);
@@ -708,6 +905,18 @@ class Worker {
       case "ChallengeWindowOpen":
         this.retryAtMs.set(id, Date.now() + 1_000);
         return;
+      case "InsufficientGasForCallback":
+        // The simulation ran at the most gas a transaction gets: the requester's callback gas
+        // limit is more than any transaction can forward, whoever sends it.
+        this.log.warn(
+          { requestId: id, action: kind, kind: "revert", reason },
+          "cannot be sent in any transaction; dropped",
+        );
+        return this.cannotCarry(
+          entry,
+          kind,
+          `callback needs more gas than a transaction: ${reason}`,
+        );
       case "EnforcedPause":
         this.log.warn("hub is paused; holding submissions");
         this.holdSendsUntilMs = Date.now() + 10_000;
@@ -720,14 +929,8 @@ class Worker {
         this.log.error({ reason }, "the hub says this worker is not eligible; holding submissions");
         this.holdSendsUntilMs = Date.now() + 30_000;
         return;
-      default: {
-        const attempt = (this.attempts.get(id) ?? 0) + 1;
-        this.attempts.set(id, attempt);
-        if (attempt >= MAX_SERVE_ATTEMPTS)
-          this.abandon(entry, `hub keeps refusing: ${reason}`, revert.name);
-        else this.retryAtMs.set(id, Date.now() + 1_000 * attempt);
-        this.log.warn({ requestId: id, reason, attempt }, "hub refused in simulation");
-      }
+      default:
+        this.retryOrAbandon(entry, reason, revert.name);
     }
   }
 
@@ -917,10 +1120,16 @@ class Worker {
     return (this.retryAtMs.get(id) ?? 0) <= Date.now();
   }
 
-  /** Chain time now: the head's timestamp plus the time since we read it. */
+  /**
+   * Chain time now: the head's timestamp plus the wall-clock time since that block was first
+   * seen. Nodes stamp a new block with their clock, so the next block's timestamp is at least
+   * this; counting from the read of the head instead would stop the clock on an idle chain,
+   * where no deadline would then ever pass. Capped at MAX_CHAIN_TIME_AHEAD_S past the head.
+   */
   private chainNow(): number {
     if (!this.head) return Math.floor(Date.now() / 1000);
-    return this.head.timestamp + Math.floor((Date.now() - this.head.readAtMs) / 1000);
+    const aheadS = Math.floor((Date.now() - this.head.readAtMs) / 1000);
+    return this.head.timestamp + Math.min(aheadS, MAX_CHAIN_TIME_AHEAD_S);
   }
 
   private async updateBalances(): Promise<void> {
