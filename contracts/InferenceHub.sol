@@ -363,10 +363,12 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
 
     // ---------------------------------------------------------------- admin
 
+    /// @inheritdoc IInferenceHub
     function setConfig(Config calldata config_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setConfig(config_);
     }
 
+    /// @inheritdoc IInferenceHub
     function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setTreasury(treasury_);
     }
@@ -382,14 +384,14 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         emit ProofVerifierSet(mode, address(verifier));
     }
 
-    /// @notice Stops new requests, submissions and challenges. Finalization, refunds and
-    /// withdrawals stay open, so no escrow is ever stranded by a pause.
+    /// @inheritdoc IInferenceHub
     function pause() external onlyRole(PAUSER_ROLE) {
         if (_ledger.paused) revert EnforcedPause();
         _ledger.paused = true;
         emit Paused(msg.sender);
     }
 
+    /// @inheritdoc IInferenceHub
     function unpause() external onlyRole(PAUSER_ROLE) {
         if (!_ledger.paused) revert ExpectedPause();
         _ledger.paused = false;

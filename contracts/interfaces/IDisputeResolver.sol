@@ -40,6 +40,7 @@ interface IDisputeResolver is IQuorumRounds {
         address challenger;
     }
 
+    /// @notice New jury parameters, for disputes escalated from now on.
     event ConfigUpdated(JuryConfig config);
     /// @notice Carries everything a juror needs besides the input (in the hub's
     /// `InferenceRequested`) and what `reveal` takes back.
@@ -50,23 +51,30 @@ interface IDisputeResolver is IQuorumRounds {
         Submission submission,
         Challenge challenge
     );
+    /// @notice A ZK proof of the model's output decided a dispute; `prover` sent it.
     event DisputeResolvedByProof(
         uint256 indexed requestId,
         address indexed prover,
         bytes32 outputHash,
         bool challengerWon
     );
+    /// @notice A jury's quorum decided a dispute: the output it agreed on, and whether it overturned the result.
     event DisputeResolvedByJury(uint256 indexed requestId, bytes32 outputHash, bool challengerWon);
     /// @notice The jury decided after the hub had closed the dispute (it expired): jurors are still
     /// paid and dissenters slashed, but nothing changes in the hub.
     event VerdictNotApplied(uint256 indexed requestId, RequestStatus status);
 
+    /// @notice The hub holds no open challenge for this request; it is in `status`.
     error RequestNotChallenged(uint256 requestId, RequestStatus status);
+    /// @notice A re-supplied struct differs from what the hub committed to.
     error RequestMismatch(uint256 requestId);
+    /// @notice The request was made without a ZK verifier (the model had none then): only a jury decides it.
     error NoZkVerifier(bytes32 modelId);
+    /// @notice The hub has no ZK-mode verifier in this deployment.
     error ZkModeUnavailable();
     /// @notice The model has a ZK verifier: prove the output instead of escalating.
     error ZkProofRequired(bytes32 modelId);
+    /// @notice Escalating pays exactly the jury fee.
     error WrongJurorFee(uint256 paidWei, uint256 requiredWei);
 
     /// @notice Decides a dispute over a model with a ZK verifier: `proof` is what the hub's ZK
@@ -104,7 +112,9 @@ interface IDisputeResolver is IQuorumRounds {
         bytes32 salt
     ) external;
 
+    /// @notice The worker and the challenger of an escalated dispute (barred from its jury).
     function partiesOf(uint256 requestId) external view returns (Parties memory);
 
+    /// @notice The jury parameters disputes are escalated with.
     function config() external view returns (JuryConfig memory);
 }

@@ -56,6 +56,8 @@ interface IInferenceHub {
         bytes signature;
     }
 
+    /// @notice A request was made and its escrow taken. `request` is what settlement takes back;
+    /// `input` is the input tensor, which the hub keeps only as `request.inputHash`.
     event InferenceRequested(
         uint256 indexed requestId,
         bytes32 indexed modelId,
@@ -63,6 +65,9 @@ interface IInferenceHub {
         Request request,
         bytes input
     );
+    /// @notice A result (or, for an ATTESTED failure report the chain cannot check, a failure
+    /// output) was accepted. ATTESTED: open to challenge until `finalizableAt`; ZK and QUORUM, and a
+    /// zero window: settled in the same transaction.
     event ResultSubmitted(
         uint256 indexed requestId,
         address indexed worker,
@@ -75,18 +80,23 @@ interface IInferenceHub {
     /// another worker first; `status` says which) or whose deadline had passed (`status` is
     /// `Pending`), rather than reverting the other results.
     event ResultSkipped(uint256 indexed requestId, RequestStatus status);
+    /// @notice A result became final: the worker and model owner were credited and the consumer
+    /// called back with the output.
     event RequestSettled(
         uint256 indexed requestId,
         address indexed worker,
         bytes32 outputHash,
         CallbackResult callbackResult
     );
+    /// @notice A failure report became final: the requester was refunded (`RequestRefunded` in the
+    /// same transaction) and the consumer told why.
     event RequestFailed(
         uint256 indexed requestId,
         address indexed worker,
         FailureReason reason,
         CallbackResult callbackResult
     );
+    /// @notice The request ended without a result and `amountWei` was credited to its requester.
     event RequestRefunded(
         uint256 indexed requestId,
         address indexed requester,
@@ -100,29 +110,48 @@ interface IInferenceHub {
         CallbackResult result,
         bytes reason
     );
+    /// @notice A submitted result was disputed with a bond; the consumer hears nothing until the
+    /// dispute ends.
     event ResultChallenged(
         uint256 indexed requestId,
         address indexed challenger,
         bytes32 claimedOutputHash,
         uint256 bondWei
     );
+    /// @notice A dispute was decided. `slashedWei` was taken from the worker when the challenger won.
     event ChallengeResolved(uint256 indexed requestId, bool challengerWon, uint256 slashedWei);
+    /// @notice Nobody decided a dispute within its timeout: requester refunded, bond returned.
     event ChallengeExpired(uint256 indexed requestId);
+    /// @notice `account` took its credited balance, sent to `to`.
     event Withdrawn(address indexed account, address indexed to, uint256 amountWei);
+    /// @notice Protocol fees earned so far were credited to the treasury.
     event ProtocolFeesCollected(address indexed treasury, uint256 amountWei);
+    /// @notice New protocol parameters; they apply to requests made from now on.
     event ConfigUpdated(Config config);
+    /// @notice The dispute parameters, emitted once at deployment: they never change.
     event DisputeConfigUpdated(DisputeConfig config);
+    /// @notice Protocol fees and the treasury's share of slashes go to `treasury` from now on.
     event TreasuryUpdated(address treasury);
+    /// @notice The verifier of a proof mode was set (once per mode).
     event ProofVerifierSet(ProofMode indexed mode, address verifier);
+    /// @notice New requests, submissions, failure reports, challenges and finalization stopped.
     event Paused(address account);
+    /// @notice The pause ended; every window open during it lasts a full window from now.
     event Unpaused(address account);
 
+    /// @notice The model is deprecated; requests already made still settle.
     error ModelNotActive(bytes32 modelId);
+    /// @notice The model's owner does not allow this proof mode (ZK needs a bound verifier).
     error ProofModeNotAllowed(bytes32 modelId, ProofMode mode);
+    /// @notice No verifier is set for this proof mode in this deployment.
     error ProofModeUnavailable(ProofMode mode);
+    /// @notice The input is not as long as a tensor of the model's input shape.
     error InputLengthMismatch(bytes32 modelId, uint256 length, uint256 expected);
+    /// @notice `msg.value` is below `quote(modelId, callbackGasLimit)`.
     error InsufficientPayment(uint256 paidWei, uint256 requiredWei);
+    /// @notice The deadline must leave the assignee its grace period and lie within `maxDeadlineSeconds`.
     error InvalidDeadline(uint64 deadline, uint64 earliest, uint64 latest);
+    /// @notice A callback gas limit was given without a callback.
     error CallbackGasLimitWithoutTarget();
     /// @notice A callback gas limit above `MAX_CALLBACK_GAS_LIMIT`.
     error CallbackGasLimitTooHigh(uint32 callbackGasLimit, uint32 maxCallbackGasLimit);
@@ -135,28 +164,51 @@ interface IInferenceHub {
     error FailureNotShown(uint256 requestId, FailureReason reason);
     /// @notice A mode's verifier is set once, at deployment, so no pending request can see it change.
     error ProofVerifierAlreadySet(ProofMode mode);
+    /// @notice A re-supplied struct differs from what the hub committed to.
     error RequestMismatch(uint256 requestId);
+    /// @notice The call needs a pending request; it is in `status`.
     error RequestNotPending(uint256 requestId, RequestStatus status);
+    /// @notice The call needs a submitted result; the request is in `status`.
     error RequestNotSubmitted(uint256 requestId, RequestStatus status);
+    /// @notice The call needs a challenged result; the request is in `status`.
     error RequestNotChallenged(uint256 requestId, RequestStatus status);
+    /// @notice The deadline has passed: the request can only be refunded.
     error RequestExpired(uint256 requestId, uint64 deadline);
+    /// @notice A refund needs the deadline to have passed.
     error RequestNotExpired(uint256 requestId, uint64 deadline);
+    /// @notice Another worker alone may answer until the grace period ends.
     error NotAssignee(uint256 requestId, address signer, address assignee);
+    /// @notice The result can be finalized only when its challenge window ends, at `finalizableAt`
+    /// (`challengeWindowEnd`).
     error ChallengeWindowOpen(uint256 requestId, uint64 finalizableAt);
+    /// @notice The challenge window ended at `finalizableAt`.
     error ChallengeWindowClosed(uint256 requestId, uint64 finalizableAt);
+    /// @notice A challenge needs at least `challengeBondWei`.
     error InsufficientBond(uint256 bondWei, uint256 requiredWei);
+    /// @notice A challenge must claim an output other than the submitted one.
     error ChallengeSameOutput(uint256 requestId);
+    /// @notice A dispute can be expired only after its timeout, at `expiresAt`.
     error DisputeNotExpired(uint256 requestId, uint64 expiresAt);
     /// @notice The dispute timed out: it can only be closed with `expireChallenge`.
     error DisputeExpired(uint256 requestId, uint64 expiresAt);
+    /// @notice A failure report needs a reason.
     error NoFailureReason();
+    /// @notice The output does not hash to the submitted one, or a result is a failure output.
     error OutputMismatch(uint256 requestId);
+    /// @notice The caller has no credited balance (or there are no protocol fees to collect).
     error NothingToWithdraw();
+    /// @notice `to` refused the ETH of a withdrawal; the balance stays credited.
     error TransferFailed(address to, uint256 amountWei);
+    /// @notice Parameters that break a guarantee (U > W + T, X <= S, non-zero bond and timeout, a
+    /// deadline range) or a verifier for ATTESTED or zero.
     error InvalidConfig();
+    /// @notice The admin or treasury cannot be the zero address.
     error InvalidAddress();
+    /// @notice Only the worker registry sends ETH to the hub (slashed stake).
     error UnexpectedSender(address sender);
+    /// @notice The hub is paused.
     error EnforcedPause();
+    /// @notice The hub is not paused.
     error ExpectedPause();
 
     /// @notice Asks for an inference. `msg.value` pays the model fee, the protocol fee, the callback
@@ -273,6 +325,24 @@ interface IInferenceHub {
     /// a transaction may carry, so a refund or settlement that runs the callback always fits.
     function MAX_CALLBACK_GAS_LIMIT() external view returns (uint32);
 
+    /// @notice New protocol parameters for requests made from now on (a request keeps the window
+    /// and prices it was made with). Refused when U <= W + T or the deadline range is empty. Only
+    /// `DEFAULT_ADMIN_ROLE`, which the deployment gives to the timelock.
+    function setConfig(Config calldata config_) external;
+
+    /// @notice Where protocol fees and the treasury's share of slashes go from now on. Only
+    /// `DEFAULT_ADMIN_ROLE`.
+    function setTreasury(address treasury_) external;
+
+    /// @notice Stops new requests, submissions, failure reports, challenges and finalization:
+    /// nothing may become final while nobody can challenge it. Refunds, dispute expiry and
+    /// withdrawals stay open, so no escrow is stranded by a pause. Only `PAUSER_ROLE`.
+    function pause() external;
+
+    /// @notice Ends a pause; every challenge window open during it lasts a full window from now.
+    /// Only `PAUSER_ROLE`.
+    function unpause() external;
+
     /// @notice Plugs in the proof check for ZK or QUORUM, once per mode (`ProofVerifierAlreadySet`).
     /// Requests of a mode can be made only after its verifier is set, so none ever sees it change.
     /// Only `DEFAULT_ADMIN_ROLE`.
@@ -299,12 +369,17 @@ interface IInferenceHub {
     /// @notice Protocol fees earned and not yet collected.
     function protocolFeesWei() external view returns (uint256);
 
+    /// @notice What `account` may withdraw.
     function balanceOf(address account) external view returns (uint256);
 
+    /// @notice Where a request is in its lifecycle (`None` if it was never made).
     function requestStatus(uint256 requestId) external view returns (RequestStatus);
 
+    /// @notice The request's stored commitment: the status in the low byte, a hash of what the next
+    /// step must be shown again in the rest (`RequestCommitment`).
     function requestCommitment(uint256 requestId) external view returns (bytes32);
 
+    /// @notice keccak256 of the ABI-encoded request, as the commitment binds it.
     function hashRequest(Request calldata request) external pure returns (bytes32);
 
     /// @notice The EIP-712 digest a worker signs for a result.
@@ -325,14 +400,19 @@ interface IInferenceHub {
         bytes32 environmentId
     ) external view returns (bytes32);
 
+    /// @notice The protocol parameters new requests are made with.
     function config() external view returns (Config memory);
 
+    /// @notice The dispute parameters, fixed at deployment.
     function disputeConfig() external view returns (DisputeConfig memory);
 
+    /// @notice Where protocol fees and the treasury's share of slashes are credited.
     function treasury() external view returns (address);
 
+    /// @notice The verifier of a proof mode, or zero when it is not offered.
     function proofVerifier(ProofMode mode) external view returns (IProofVerifier);
 
+    /// @notice The id the next request will get.
     function nextRequestId() external view returns (uint256);
 
     /// @notice Whether new requests, submissions and challenges are stopped.

@@ -71,6 +71,7 @@ interface IModelRegistry {
         address zkVerifier;
     }
 
+    /// @notice A model was registered under the SHA-256 of its ONNX bytes.
     event ModelRegistered(
         bytes32 indexed modelId,
         address indexed owner,
@@ -82,13 +83,17 @@ interface IModelRegistry {
         uint64 feeWei,
         uint8 proofModes
     );
+    /// @notice The model's fee changed; requests already made keep the fee they were made with.
     event ModelFeeUpdated(bytes32 indexed modelId, uint64 feeWei);
+    /// @notice The model takes no new requests; those already made still settle.
     event ModelDeprecated(bytes32 indexed modelId);
+    /// @notice The model's owner changed; fees of requests already made go to the owner they were made with.
     event ModelOwnershipTransferred(
         bytes32 indexed modelId,
         address indexed previousOwner,
         address indexed newOwner
     );
+    /// @notice The model was bound, once, to a circuit, a verifying key and their verifier.
     event ModelZkCommitmentSet(
         bytes32 indexed modelId,
         bytes32 circuitHash,
@@ -96,18 +101,29 @@ interface IModelRegistry {
         address verifier
     );
 
+    /// @notice A model id is the SHA-256 of its bytes, never zero.
     error ModelIdZero();
+    /// @notice A model id is registered once; a new version is a new id (`previousVersion`).
     error ModelAlreadyRegistered(bytes32 modelId);
+    /// @notice No model is registered under this id.
     error ModelNotFound(bytes32 modelId);
+    /// @notice The model is deprecated.
     error ModelNotActive(bytes32 modelId);
+    /// @notice Only the model's owner may do this.
     error NotModelOwner(bytes32 modelId, address caller);
+    /// @notice A model needs a uri where workers can fetch its bytes.
     error EmptyUri();
     /// @notice A shape must have 1 to `MAX_RANK` dimensions, none zero, and at most `MAX_ELEMENTS` elements.
     error InvalidShape();
+    /// @notice More than 18 fixed-point decimals cannot hold a unit in int32.
     error InvalidDecimals(uint8 decimals);
+    /// @notice The encoded input would be larger than the registry allows.
     error InputTooLarge(uint256 inputBytes, uint256 maxInputBytes);
+    /// @notice The proof-mode mask is zero or names an undefined mode.
     error InvalidProofModes(uint8 proofModes);
+    /// @notice The zero address cannot own a model.
     error InvalidOwner(address owner);
+    /// @notice The ZK verifier address has no contract code.
     error VerifierHasNoCode(address verifier);
     /// @notice A model's ZK commitment is set once: a new circuit or key is a new model version.
     error ZkCommitmentAlreadySet(bytes32 modelId);
@@ -128,6 +144,7 @@ interface IModelRegistry {
     /// @notice Stops new requests for a model. Requests already made still settle.
     function deprecate(bytes32 modelId) external;
 
+    /// @notice Hands the model to `newOwner`. Only its owner.
     function transferModelOwnership(bytes32 modelId, address newOwner) external;
 
     /// @notice Which failure the chain itself can see in `input` for this model: `InputUndecodable`
@@ -148,6 +165,7 @@ interface IModelRegistry {
     /// register a new model version (`previousVersion`).
     function setZkCommitment(bytes32 modelId, ZkCommitment calldata zk) external;
 
+    /// @notice The model's full record.
     function getModel(bytes32 modelId) external view returns (Model memory);
 
     /// @notice Reverts with `ModelNotFound` for an unknown model.

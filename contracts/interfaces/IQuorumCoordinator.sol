@@ -38,17 +38,24 @@ interface IQuorumCoordinator is IQuorumRounds, IProofVerifier {
         uint8 maxQuorum;
     }
 
+    /// @notice New round parameters, for rounds opened from now on.
     event ConfigUpdated(QuorumConfig config);
+    /// @notice The model's owner bounded the quorum sizes its requesters may choose.
     event QuorumLimitsSet(bytes32 indexed modelId, uint8 minQuorum, uint8 maxQuorum);
 
+    /// @notice Only QUORUM requests have rounds.
     error NotQuorumRequest(uint256 requestId, ProofMode mode);
     /// @notice The request is not pending in the hub (or the struct given is not the one it holds).
     error RequestNotPending(uint256 requestId, RequestStatus status);
+    /// @notice A re-supplied request differs from what the hub committed to.
     error RequestMismatch(uint256 requestId);
     /// @notice Only the requester chooses a quorum other than the model's default.
     error OnlyRequesterChoosesQuorum(uint256 requestId, address caller);
+    /// @notice The requested quorum lies outside the model's limits.
     error QuorumOutOfRange(uint8 quorum, uint8 minQuorum, uint8 maxQuorum);
+    /// @notice Limits must satisfy MIN_QUORUM <= min <= max <= MAX_QUORUM.
     error InvalidQuorumLimits(uint8 minQuorum, uint8 maxQuorum);
+    /// @notice Only the model's owner sets its quorum limits.
     error NotModelOwner(bytes32 modelId, address caller);
     /// @notice `verify` is called by the hub only while this coordinator settles the request.
     error NotSettling(uint256 requestId);
@@ -74,5 +81,6 @@ interface IQuorumCoordinator is IQuorumRounds, IProofVerifier {
     /// @notice The range requesters may choose from for `modelId`; the default is `minQuorum`.
     function quorumLimits(bytes32 modelId) external view returns (QuorumLimits memory);
 
+    /// @notice The parameters rounds are opened with.
     function config() external view returns (QuorumConfig memory);
 }

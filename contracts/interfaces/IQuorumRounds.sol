@@ -52,6 +52,7 @@ interface IQuorumRounds {
         bytes32 decidedOutputHash;
     }
 
+    /// @notice A round opened with `seats` = 2 * quorum - 1 seats and its phase deadlines.
     event RoundOpened(
         uint256 indexed roundId,
         uint8 quorum,
@@ -59,22 +60,26 @@ interface IQuorumRounds {
         uint64 commitEndsAt,
         uint64 revealEndsAt
     );
+    /// @notice A worker took seat `seat` with a commitment to its output.
     event Committed(
         uint256 indexed roundId,
         address indexed worker,
         uint8 seat,
         bytes32 commitment
     );
+    /// @notice A member opened its commitment: the output it committed to.
     event Revealed(
         uint256 indexed roundId,
         address indexed worker,
         bytes32 outputHash,
         bytes output
     );
+    /// @notice `quorum` members revealed the same output: it is the round's decision.
     event QuorumReached(uint256 indexed roundId, bytes32 outputHash);
     /// @notice A member revealed an output other than the decided one, or took a seat and never
     /// revealed (a seat is a promise to reveal: silent seats could otherwise block any quorum).
     event MemberSlashed(uint256 indexed roundId, address indexed worker, uint256 slashedWei);
+    /// @notice A member's share of the round's reward and slashes was credited.
     event MemberPaid(uint256 indexed roundId, address indexed worker, uint256 amountWei);
     /// @notice `paidWei` is the reward plus the slashed stake shared among `agreeing` members. An
     /// undecided round refunds its sponsor, if any, and shares only the stake slashed from silent
@@ -86,32 +91,49 @@ interface IQuorumRounds {
         uint256 paidWei,
         uint256 slashedWei
     );
+    /// @notice `account` was credited (a refunded sponsor, a callback fee, a treasury share).
     event Credited(address indexed account, uint256 amountWei);
+    /// @notice `account` took its credited balance, sent to `to`.
     event Withdrawn(address indexed account, address indexed to, uint256 amountWei);
 
+    /// @notice A request or dispute has one round.
     error RoundAlreadyOpen(uint256 roundId);
+    /// @notice The round is in `status`, not open for this step.
     error RoundNotOpen(uint256 roundId, RoundStatus status);
     /// @notice Too little time is left before the request's deadline (or the dispute's timeout)
     /// for a commit phase and a full reveal phase.
     error RoundTooLate(uint256 roundId, uint64 endsBy);
+    /// @notice Commits closed at `commitEndsAt`.
     error CommitPhaseOver(uint256 roundId, uint64 commitEndsAt);
+    /// @notice Every seat is taken.
     error SeatsTaken(uint256 roundId, uint8 seats);
+    /// @notice A worker holds one seat per round.
     error AlreadyCommitted(uint256 roundId, address worker);
+    /// @notice A commitment cannot be zero.
     error EmptyCommitment();
     /// @notice Only workers staked at least the minimum on an approved environment take seats.
     error NotEligible(address worker);
     /// @notice The worker is a party to the dispute this round decides.
     error PartyCannotSit(uint256 roundId, address worker);
+    /// @notice Reveals start when commits close, at `commitEndsAt`.
     error CommitPhaseOpen(uint256 roundId, uint64 commitEndsAt);
+    /// @notice Reveals closed at `revealEndsAt`.
     error RevealPhaseOver(uint256 roundId, uint64 revealEndsAt);
+    /// @notice The worker holds no seat in this round.
     error NotCommitted(uint256 roundId, address worker);
+    /// @notice The member has revealed already.
     error AlreadyRevealed(uint256 roundId, address worker);
+    /// @notice The output and salt do not open the member's commitment.
     error CommitmentMismatch(uint256 roundId, address worker);
     /// @notice Someone may still reveal: wait until everyone has or `revealEndsAt` has passed.
     error RoundNotClosable(uint256 roundId, uint64 revealEndsAt);
+    /// @notice The caller has no credited balance.
     error NothingToWithdraw();
+    /// @notice `to` refused the ETH of a withdrawal; the balance stays credited.
     error TransferFailed(address to, uint256 amountWei);
+    /// @notice Only the hub and the worker registry send ETH here.
     error UnexpectedSender(address sender);
+    /// @notice Parameters that break a round's guarantees (zero windows, a quorum out of range, a jury of one, a fee not below the bond).
     error InvalidConfig();
 
     // Commit and reveal take each contract's own context (see `IQuorumCoordinator` and
@@ -134,6 +156,7 @@ interface IQuorumRounds {
         bytes32 salt
     ) external view returns (bytes32);
 
+    /// @notice The round's state.
     function getRound(uint256 roundId) external view returns (Round memory);
 
     /// @notice Seat holders in the order they committed.
@@ -143,8 +166,10 @@ interface IQuorumRounds {
     /// replaced by 1 committed, 2 revealed); zero when it holds no seat.
     function seatOf(uint256 roundId, address worker) external view returns (bytes32);
 
+    /// @notice How many members revealed `outputHash`.
     function votesFor(uint256 roundId, bytes32 outputHash) external view returns (uint256);
 
+    /// @notice What `account` may withdraw from this contract.
     function balanceOf(address account) external view returns (uint256);
 
     /// @notice Everything this contract owes: credited balances plus rewards held for open rounds.
