@@ -206,7 +206,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
             return;
         }
-        _settleOrFail(request, submission.worker, output, 0);
+        _settleOrFail(request, submission.worker, output, submission.outputHash, 0);
     }
 
     /// @inheritdoc IInferenceHub
@@ -250,7 +250,8 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         if (reason == FailureReason.None) revert NoFailureReason();
         // Anything else is the worker's word, so it is treated as a result: its failure output is
         // open to challenge for the request's window, and a worker who lied is slashed.
-        _accept(request, requestHash, worker, failureOutput(reason), environmentId);
+        bytes memory output = failureOutput(reason);
+        _accept(request, requestHash, worker, output, keccak256(output), environmentId);
     }
 
     /// @inheritdoc IInferenceHub
@@ -309,7 +310,13 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             if (keccak256(output) != submission.outputHash) revert OutputMismatch(request.id);
             emit ChallengeResolved(request.id, false, 0);
             // The bond compensates the worker for the delay.
-            _settleOrFail(request, submission.worker, output, challengeRecord.bondWei);
+            _settleOrFail(
+                request,
+                submission.worker,
+                output,
+                submission.outputHash,
+                challengeRecord.bondWei
+            );
             return;
         }
         _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
@@ -589,7 +596,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             environmentId
         );
         address worker = _recoverEligible(request, digest, environmentId, proof);
-        _accept(request, requestHash, worker, output, environmentId);
+        _accept(request, requestHash, worker, output, outputHash, environmentId);
     }
 
     /// @dev Records an ATTESTED answer (a result, or a failure output) for its challenge window,
@@ -599,13 +606,13 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         bytes32 requestHash,
         address worker,
         bytes memory output,
+        bytes32 outputHash,
         bytes32 environmentId
     ) private {
-        bytes32 outputHash = keccak256(output);
         uint64 finalizableAt = uint64(block.timestamp) + request.challengeWindowSeconds;
         emit ResultSubmitted(request.id, worker, environmentId, outputHash, finalizableAt, output);
         if (request.challengeWindowSeconds == 0) {
-            _settleOrFail(request, worker, output, 0);
+            _settleOrFail(request, worker, output, outputHash, 0);
         } else {
             Submission memory submission = Submission(
                 worker,
@@ -640,10 +647,11 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         Request calldata request,
         address worker,
         bytes memory output,
+        bytes32 outputHash,
         uint256 extraWorkerWei
     ) private {
         if (!_isFailureOutput(output)) {
-            _settle(request, worker, keccak256(output), output, extraWorkerWei);
+            _settle(request, worker, outputHash, output, extraWorkerWei);
             return;
         }
         FailureReason reason = FailureReason(uint8(output[1]));
