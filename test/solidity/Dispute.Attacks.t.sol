@@ -33,7 +33,7 @@ contract DisputeAttacksTest is QuorumFixture {
     function test_Attack_LateZkBindingDecidesDispute() public {
         vm.prank(modelOwner);
         models.registerModel(LATE_ZK_MODEL_ID, _spec(_shape(1, 16), _shape(1, 1)));
-        (Request memory r, Submission memory s, ) = _requestAndSubmit(LATE_ZK_MODEL_ID, right);
+        (Request memory r, Submission memory s) = _requestAndSubmit(LATE_ZK_MODEL_ID, right);
         assertEq(r.zkVerifier, address(0), "made without a ZK verifier");
         Challenge memory c = _challenge(modelOwner, r, s, keccak256(wrong));
 
@@ -56,7 +56,7 @@ contract DisputeAttacksTest is QuorumFixture {
     /// second address. Whatever happens next, it must lose: with the dispute decided against it,
     /// its second address gets back less than the stake it lost.
     function test_Attack_SelfChallengeRecoversTheSlash() public {
-        (Request memory r, Submission memory s, ) = _requestAndSubmit(MODEL_ID, wrong);
+        (Request memory r, Submission memory s) = _requestAndSubmit(MODEL_ID, wrong);
         address secondAddress = address(0x5EC0);
         Challenge memory c = _challenge(secondAddress, r, s, keccak256(right));
         uint256 before = _stake(w[0]) + secondAddress.balance + CHALLENGE_BOND;
@@ -109,7 +109,7 @@ contract DisputeAttacksTest is QuorumFixture {
 
     /// @dev A worker claims a well-formed input is misshapen: the chain checks it itself.
     function test_Attack_FalseShapeFailureOnValidInput() public {
-        (Request memory r, , ) = _requestOnly(MODEL_ID);
+        Request memory r = _requestOnly(MODEL_ID);
         bytes memory sig = _signFailure(KEYS[0], r, FailureReason.InputShapeMismatch);
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -124,21 +124,8 @@ contract DisputeAttacksTest is QuorumFixture {
     /// @dev A worker claims an input is out of range to fail a request it did not want to run:
     /// the report is open to challenge like a result, and a proof of the real output slashes it.
     function test_Attack_FalseOutOfRangeFailureIsSlashed() public {
-        (Request memory r, , ) = _requestOnly(ZK_MODEL_ID);
-        bytes memory failure = hub.failureOutput(FailureReason.InputOutOfRange);
-        hub.reportFailure(
-            r,
-            _input(),
-            FailureReason.InputOutOfRange,
-            ENV,
-            _signFailure(KEYS[0], r, FailureReason.InputOutOfRange)
-        );
-        Submission memory s = Submission(
-            w[0],
-            keccak256(failure),
-            ENV,
-            uint64(block.timestamp) + r.challengeWindowSeconds
-        );
+        Request memory r = _requestOnly(ZK_MODEL_ID);
+        Submission memory s = _reportOutOfRange(r);
         Challenge memory c = _challenge(w[1], r, s, keccak256(right));
         resolver.resolveWithProof(r, s, c, right, _zkProof(r, right, prover));
         assertEq(_stake(w[0]), MIN_STAKE - SLASH_AMOUNT, "the false report is slashed");
@@ -149,24 +136,11 @@ contract DisputeAttacksTest is QuorumFixture {
     /// @dev A true out-of-range report stands against a wrong challenge: the jury agrees it cannot
     /// be answered, the request fails, and the worker earns the challenger's bond.
     function test_Attack_ChallengeOfTrueFailureLosesTheBond() public {
-        (Request memory r, , ) = _requestOnly(MODEL_ID);
-        bytes memory failure = hub.failureOutput(FailureReason.InputOutOfRange);
-        hub.reportFailure(
-            r,
-            _input(),
-            FailureReason.InputOutOfRange,
-            ENV,
-            _signFailure(KEYS[0], r, FailureReason.InputOutOfRange)
-        );
-        Submission memory s = Submission(
-            w[0],
-            keccak256(failure),
-            ENV,
-            uint64(block.timestamp) + r.challengeWindowSeconds
-        );
+        Request memory r = _requestOnly(MODEL_ID);
+        Submission memory s = _reportOutOfRange(r);
         Challenge memory c = _challenge(w[1], r, s, keccak256(right));
         _escalate(r, s, c);
-        _juryVotes(r, s, c, failure);
+        _juryVotes(r, s, c, hub.failureOutput(FailureReason.InputOutOfRange));
         assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Failed), "failed");
         assertEq(hub.balanceOf(w[0]), CHALLENGE_BOND, "worker earns the bond");
         assertEq(_stake(w[0]), MIN_STAKE, "an honest report keeps its stake");
@@ -175,7 +149,7 @@ contract DisputeAttacksTest is QuorumFixture {
     /// @dev The admin pauses the hub: nobody can challenge, and a wrong result must not become
     /// final meanwhile, nor right after.
     function test_Attack_PauseLetsWrongResultFinalize() public {
-        (Request memory r, Submission memory s, ) = _requestAndSubmit(MODEL_ID, wrong);
+        (Request memory r, Submission memory s) = _requestAndSubmit(MODEL_ID, wrong);
         vm.prank(admin);
         hub.pause();
         vm.warp(s.finalizableAt);
@@ -246,9 +220,9 @@ contract DisputeAttacksTest is QuorumFixture {
     /// @dev One entry whose deadline passed while the batch was in flight must not sink the
     /// others.
     function test_Attack_OneExpiredEntryRevertsTheBatch() public {
-        (Request memory stale, , ) = _requestOnly(MODEL_ID);
+        Request memory stale = _requestOnly(MODEL_ID);
         vm.warp(stale.deadline);
-        (Request memory fresh, , ) = _requestOnly(MODEL_ID);
+        Request memory fresh = _requestOnly(MODEL_ID);
         vm.warp(uint256(stale.deadline) + 1);
         IInferenceHub.ResultSubmission[] memory batch = new IInferenceHub.ResultSubmission[](2);
         batch[0] = IInferenceHub.ResultSubmission(
@@ -272,7 +246,7 @@ contract DisputeAttacksTest is QuorumFixture {
     /// @dev Governance revokes a build after it signed a result: the result must not be paid out
     /// as if someone still vouched for it.
     function test_Attack_RevokedEnvironmentResultFinalizes() public {
-        (Request memory r, Submission memory s, ) = _requestAndSubmit(MODEL_ID, wrong);
+        (Request memory r, Submission memory s) = _requestAndSubmit(MODEL_ID, wrong);
         vm.prank(admin);
         workers.revokeEnvironment(ENV);
         vm.warp(s.finalizableAt);
@@ -310,45 +284,31 @@ contract DisputeAttacksTest is QuorumFixture {
         for (uint256 i = 2; i < 4; ++i) _revealJury(r, s, c, i, output);
     }
 
-    /// @dev An ATTESTED request for `modelId`, no result yet.
-    function _requestOnly(
-        bytes32 modelId
-    ) internal returns (Request memory r, uint256 payment, bytes memory input) {
-        payment = hub.quote(modelId, CALLBACK_GAS);
-        input = _input();
-        vm.recordLogs();
-        vm.prank(requester);
-        hub.requestInference{value: payment}(
-            modelId,
-            input,
-            ProofMode.ATTESTED,
-            address(0),
-            address(consumer),
-            CALLBACK_GAS,
-            uint64(block.timestamp + 1 hours)
+    /// @dev Worker 0 reports that `r`'s input is out of range: a challengeable failure output.
+    function _reportOutOfRange(Request memory r) internal returns (Submission memory) {
+        bytes memory failure = hub.failureOutput(FailureReason.InputOutOfRange);
+        hub.reportFailure(
+            r,
+            _input(),
+            FailureReason.InputOutOfRange,
+            ENV,
+            _signFailure(KEYS[0], r, FailureReason.InputOutOfRange)
         );
-        r = _lastRequest();
+        return
+            Submission(
+                w[0],
+                keccak256(failure),
+                ENV,
+                uint64(block.timestamp) + r.challengeWindowSeconds
+            );
     }
 
     /// @dev An ATTESTED request for `modelId` answered with `output` by worker 0.
     function _requestAndSubmit(
         bytes32 modelId,
         bytes memory output
-    ) internal returns (Request memory r, Submission memory s, bytes32 outputHash) {
-        uint256 payment = hub.quote(modelId, CALLBACK_GAS);
-        vm.recordLogs();
-        vm.prank(requester);
-        hub.requestInference{value: payment}(
-            modelId,
-            _input(),
-            ProofMode.ATTESTED,
-            address(0),
-            address(consumer),
-            CALLBACK_GAS,
-            uint64(block.timestamp + 1 hours)
-        );
-        r = _lastRequest();
+    ) internal returns (Request memory r, Submission memory s) {
+        r = _requestOnly(modelId);
         s = _submit(KEYS[0], r, output);
-        outputHash = keccak256(output);
     }
 }

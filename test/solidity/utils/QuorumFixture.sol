@@ -166,6 +166,14 @@ abstract contract QuorumFixture is HubFixture {
         bytes memory output,
         bytes memory claimed
     ) internal returns (Request memory r, Submission memory s, Challenge memory c) {
+        r = _requestOnly(modelId);
+        s = _submit(KEYS[0], r, output);
+        c = _challenge(w[1], r, s, keccak256(claimed));
+    }
+
+    /// @dev An ATTESTED request for `modelId` by the requester, calling the consumer back; no
+    /// result yet.
+    function _requestOnly(bytes32 modelId) internal returns (Request memory r) {
         uint256 payment = hub.quote(modelId, CALLBACK_GAS);
         vm.recordLogs();
         vm.prank(requester);
@@ -179,8 +187,6 @@ abstract contract QuorumFixture is HubFixture {
             uint64(block.timestamp + 1 hours)
         );
         r = _lastRequest();
-        s = _submit(KEYS[0], r, output);
-        c = _challenge(w[1], r, s, keccak256(claimed));
     }
 
     function _escalate(Request memory r, Submission memory s, Challenge memory c) internal {
