@@ -1106,8 +1106,9 @@ contract DisputeHandler is Test {
     }
 
     /// @dev The hostile model owner's whole play at once: a request to its ATTESTED-only model is
-    /// answered (right or wrong) and challenged the other way, the owner binds a ZK verifier, then
-    /// "proves" a wrong output in that dispute.
+    /// answered (right or wrong) and challenged (by the honest challenger if wrong, by a griefer
+    /// claiming a wrong output if right), the owner binds a ZK verifier, then "proves" a wrong
+    /// output in that dispute.
     function lateBindingDispute(uint256 valueSeed, uint256 choice, bool right) external {
         if (hub.paused()) return;
         if (lateModelStage == 0) this.lateModelOwner();
@@ -1118,7 +1119,14 @@ contract DisputeHandler is Test {
         }
         uint256 last = _newRequest(3, valueSeed, choice, false);
         this.submit(last, choice >> 16, right);
-        this.challenge(last, choice >> 24, !right);
+        Tracked storage t = _tracked[last];
+        // A wrong answer is the honest challenger's to dispute; a right one a griefer's.
+        if (_challengeable(t) && _wrong(t)) {
+            calls["honestChallenge"]++;
+            _challengeAs(t, HONEST_CHALLENGER, rightOutputHash(t.request.id));
+        } else {
+            this.challenge(last, choice >> 24, false);
+        }
         this.lateModelOwner();
         this.lateProof(last);
     }
