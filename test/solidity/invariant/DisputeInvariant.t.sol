@@ -191,11 +191,11 @@ contract DisputeInvariantTest is QuorumFixture {
 
     // ---------------------------------------------------------------- promises to honest parties
     // Fewer runs than the books above: each campaign replays the same handler, and these read
-    // outcomes that a run of 100 calls reaches many times over.
+    // outcomes that a run of 80 calls reaches many times over.
 
     /// hardhat-config: invariant.failOnRevert = true
     /// hardhat-config: invariant.runs = 16
-    /// hardhat-config: invariant.depth = 100
+    /// hardhat-config: invariant.depth = 80
     /// @custom:invariant A worker that only ever answers, commits and reveals the right output,
     /// and reveals every seat it takes, never loses stake to a slash: its stake is never below what
     /// it staked less what it unbonded itself (unless a quorum of colluders outvoted it).
@@ -218,7 +218,7 @@ contract DisputeInvariantTest is QuorumFixture {
 
     /// hardhat-config: invariant.failOnRevert = true
     /// hardhat-config: invariant.runs = 16
-    /// hardhat-config: invariant.depth = 100
+    /// hardhat-config: invariant.depth = 80
     /// @custom:invariant A challenger that only challenges wrong results, claiming the right
     /// output, never loses a dispute (unless a colluding jury decided it) and is credited its bond
     /// back for every dispute of its that closed, whether decided or expired.
@@ -251,7 +251,7 @@ contract DisputeInvariantTest is QuorumFixture {
 
     /// hardhat-config: invariant.failOnRevert = true
     /// hardhat-config: invariant.runs = 16
-    /// hardhat-config: invariant.depth = 100
+    /// hardhat-config: invariant.depth = 80
     /// @custom:invariant Every closed request's escrow (model fee, worker reward, callback fee)
     /// left the hub exactly once, as one payout or one refund, and everything the hub ever credited
     /// is such an escrow, a dispute's bond, slashed stake or collected protocol fees.
@@ -312,7 +312,7 @@ contract DisputeInvariantTest is QuorumFixture {
 
     /// hardhat-config: invariant.failOnRevert = true
     /// hardhat-config: invariant.runs = 16
-    /// hardhat-config: invariant.depth = 100
+    /// hardhat-config: invariant.depth = 80
     /// @custom:invariant Every request that is not final, and every open round, has a call that
     /// ends it within 30 days, from records its caller holds (refund after the deadline, finalize
     /// after the challenge window, expireChallenge after the timeout, close after the reveal
@@ -376,7 +376,7 @@ contract DisputeInvariantTest is QuorumFixture {
 
     /// hardhat-config: invariant.failOnRevert = true
     /// hardhat-config: invariant.runs = 16
-    /// hardhat-config: invariant.depth = 100
+    /// hardhat-config: invariant.depth = 80
     /// @custom:invariant A worker whose second address challenges its own wrong result never gets
     /// back all the stake that is slashed for it: what the second address earned beyond its bonds
     /// is less than what was slashed.
@@ -404,7 +404,7 @@ contract DisputeInvariantTest is QuorumFixture {
 
     /// hardhat-config: invariant.failOnRevert = true
     /// hardhat-config: invariant.runs = 16
-    /// hardhat-config: invariant.depth = 100
+    /// hardhat-config: invariant.depth = 80
     /// @custom:invariant Every member of a closed round, QUORUM or jury, who took a seat and never
     /// revealed was slashed when the round closed.
     function invariant_silentSeatNeverGoesUnpunished() public view {
@@ -430,7 +430,7 @@ contract DisputeInvariantTest is QuorumFixture {
 
     /// hardhat-config: invariant.failOnRevert = true
     /// hardhat-config: invariant.runs = 16
-    /// hardhat-config: invariant.depth = 100
+    /// hardhat-config: invariant.depth = 80
     /// @custom:invariant While an honest challenger watches every challenge window, no request
     /// settles with a wrong output and no valid input ends as a failure (unless a quorum of
     /// colluders decided its round or jury).
@@ -457,7 +457,7 @@ contract DisputeInvariantTest is QuorumFixture {
 
     /// hardhat-config: invariant.failOnRevert = true
     /// hardhat-config: invariant.runs = 16
-    /// hardhat-config: invariant.depth = 100
+    /// hardhat-config: invariant.depth = 80
     /// @custom:invariant Every hostile call is refused: a late-bound verifier's proof over an
     /// earlier request, a failure report on a QUORUM or ZK request or a false on-chain-checkable
     /// one, a callback gas limit above the cap, a verifier swap, a finalize while paused.
