@@ -407,6 +407,11 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IInferenceHub
+    function unpausedAt() external view returns (uint64) {
+        return _ledger.unpausedAt;
+    }
+
+    /// @inheritdoc IInferenceHub
     function paused() external view returns (bool) {
         return _ledger.paused;
     }

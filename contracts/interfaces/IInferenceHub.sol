@@ -415,6 +415,9 @@ interface IInferenceHub {
     /// @notice The id the next request will get.
     function nextRequestId() external view returns (uint256);
 
+    /// @notice When the last pause ended, or zero if the hub was never paused.
+    function unpausedAt() external view returns (uint64);
+
     /// @notice Whether new requests, submissions and challenges are stopped.
     function paused() external view returns (bool);
 }

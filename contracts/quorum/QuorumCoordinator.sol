@@ -158,6 +158,13 @@ contract QuorumCoordinator is IQuorumCoordinator, QuorumRounds, AccessControl {
         if (stored != expected) revert RequestMismatch(request.id);
     }
 
+    /// @dev The reveal that decides a round settles its request in the hub, which refuses it while
+    /// paused: members kept from revealing by a pause during the reveal phase are not slashed for
+    /// their silence.
+    function _silenceExcused(uint64 commitEndsAt) internal view override returns (bool) {
+        return HUB.paused() || HUB.unpausedAt() > commitEndsAt;
+    }
+
     function _memberSlashWei() internal view override returns (uint256) {
         return _config.slashAmountWei;
     }

@@ -124,6 +124,13 @@ abstract contract QuorumRounds is IQuorumRounds {
     /// @dev Stake taken from each member who revealed an output other than the decided one.
     function _memberSlashWei() internal view virtual returns (uint256);
 
+    /// @dev Whether members who never revealed in a round whose commits closed at `commitEndsAt`
+    /// could not have (their reveal was refused), so that their silence is not slashed.
+    function _silenceExcused(uint64 commitEndsAt) internal view virtual returns (bool) {
+        commitEndsAt; // a round's reveals can be refused only by what a contract adds
+        return false;
+    }
+
     /// @dev Reverts unless `worker` may take a seat in `roundId`: staked at least the minimum on an
     /// approved environment. A contract may add conditions.
     function _checkSeat(uint256, address worker) internal view virtual {
@@ -271,14 +278,15 @@ abstract contract QuorumRounds is IQuorumRounds {
             _credit(round.sponsor, rewardWei);
             // A seat taken and never revealed can block a quorum: it costs its stake, and what it
             // loses goes to the members who did reveal.
-            uint256 forfeitedWei = _slashSilent(roundId);
+            uint256 forfeitedWei = _silenceExcused(round.commitEndsAt) ? 0 : _slashSilent(roundId);
             uint256 membersPaidWei = _payRevealed(roundId, forfeitedWei, round.sponsor);
             emit RoundClosed(roundId, false, 0, membersPaidWei, forfeitedWei);
             return;
         }
 
         bytes32 winning = _tag(round.decidedOutputHash, SEAT_REVEALED);
-        (uint256 slashedWei, uint8 agreeing) = _slashDissenters(roundId, winning);
+        bool silenceExcused = _silenceExcused(round.commitEndsAt);
+        (uint256 slashedWei, uint8 agreeing) = _slashDissenters(roundId, winning, silenceExcused);
         // A decided round has at least `quorum` >= 1 agreeing members.
         uint256 paidWei = rewardWei + slashedWei;
         _payAgreeing(roundId, winning, paidWei, agreeing);
@@ -290,7 +298,8 @@ abstract contract QuorumRounds is IQuorumRounds {
     /// revealed at all; counts those who revealed the decided one.
     function _slashDissenters(
         uint256 roundId,
-        bytes32 winning
+        bytes32 winning,
+        bool silenceExcused
     ) private returns (uint256 slashedWei, uint8 agreeing) {
         address[] storage members = _members[roundId];
         uint256 slashAmountWei = _memberSlashWei();
@@ -299,7 +308,7 @@ abstract contract QuorumRounds is IQuorumRounds {
             bytes32 seat = _seats[roundId][member];
             if (seat == winning) {
                 ++agreeing;
-            } else {
+            } else if (!silenceExcused || uint256(seat & STATE_MASK) == SEAT_REVEALED) {
                 uint256 takenWei =
                     slashAmountWei == 0 ? 0 : WORKER_REGISTRY.slash(member, slashAmountWei);
                 slashedWei += takenWei;

@@ -273,6 +273,39 @@ contract DisputeAttacksTest is QuorumFixture {
         hub.expireChallenge(r, s, c);
     }
 
+    /// @dev The guardian pauses the hub during a QUORUM round's reveal phase. The reveal that decides
+    /// the round settles the request through `hub.submitResult`, which refuses while paused, so no
+    /// honest member after the first can reveal: they must not be slashed as silent seats (found
+    /// by `invariant_honestWorkerStakeNeverDecreases`).
+    function test_Attack_PauseSlashesHonestQuorumRevealers() public {
+        Request memory r = _quorumRequest(uint64(block.timestamp + 2 hours));
+        for (uint256 i; i < 3; ++i) _commitQuorum(r, i, right);
+        // Every seat is taken: the reveal phase starts now.
+        _revealQuorum(r, 0, right);
+
+        vm.prank(admin);
+        hub.pause();
+        // Each of the two others would decide the round, and so settle the request: refused.
+        for (uint256 i = 1; i < 3; ++i) {
+            vm.expectRevert(IInferenceHub.EnforcedPause.selector);
+            _revealQuorum(r, i, right);
+        }
+        IQuorumRounds.Round memory round = coordinator.getRound(r.id);
+        vm.warp(uint256(round.revealEndsAt) + 1);
+        vm.prank(admin);
+        hub.unpause();
+        coordinator.close(r.id);
+
+        // All three revealed (or tried to reveal) the right output.
+        assertEq(_stake(w[1]), MIN_STAKE, "honest member slashed because the hub was paused");
+        assertEq(_stake(w[2]), MIN_STAKE, "honest member slashed because the hub was paused");
+        assertEq(
+            uint256(hub.requestStatus(r.id)),
+            uint256(RequestStatus.Pending),
+            "the request waits for its deadline refund"
+        );
+    }
+
     /// @dev Three jurors (workers 2, 3 and 4) re-run the request and reveal `output`.
     function _juryVotes(
         Request memory r,
