@@ -121,13 +121,14 @@ abstract contract QuorumRounds is IQuorumRounds {
 
     // ---------------------------------------------------------------- for the contracts built on it
 
-    /// @dev Stake taken from each member who revealed an output other than the decided one.
+    /// @dev Stake taken from each member who revealed an output other than the decided one, or who
+    /// took a seat and never revealed.
     function _memberSlashWei() internal view virtual returns (uint256);
 
-    /// @dev Whether members who never revealed in a round whose commits closed at `commitEndsAt`
-    /// could not have (their reveal was refused), so that their silence is not slashed.
-    function _silenceExcused(uint64 commitEndsAt) internal view virtual returns (bool) {
-        commitEndsAt; // a round's reveals can be refused only by what a contract adds
+    /// @dev Whether members who never revealed in a round whose commits closed at the given time
+    /// could not have (their reveal was refused), so that their silence is not slashed. Only what a
+    /// contract built on this adds to a reveal can refuse it.
+    function _silenceExcused(uint64) internal view virtual returns (bool) {
         return false;
     }
 
