@@ -168,8 +168,8 @@ export interface VerifyResultParameters {
   /** Passed to `createModelRunner` when no runner is given. */
   runnerOptions?: CreateModelRunnerParameters;
   /**
-   * Proof checkers by mode, replacing the built-in ones: the place ZK verification plugs in
-   * (issue 4) until it is built in.
+   * Proof checkers by mode, replacing the built-in ones (ATTESTED: the signer; ZK: the proof,
+   * re-verified). QUORUM has no off-chain checker yet: pass one here to check its round.
    */
   proofCheckers?: Partial<Record<keyof typeof ProofMode, ProofChecker>>;
 }

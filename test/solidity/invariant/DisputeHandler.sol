@@ -780,15 +780,7 @@ contract DisputeHandler is Test {
             if (!ok) return;
             calls["reportTrueFailure"]++;
             FailureReason reason = FailureReason.InputShapeMismatch;
-            vm.recordLogs();
-            hub.reportFailure(
-                t.request,
-                t.input,
-                reason,
-                environmentId,
-                _signFailure(w, t.request, reason)
-            );
-            _collect();
+            _reportFailure(t, w, reason);
             return;
         }
     }
@@ -805,18 +797,39 @@ contract DisputeHandler is Test {
             if (!ok) return;
             calls["reportOutOfRange"]++;
             FailureReason reason = FailureReason.InputOutOfRange;
-            vm.recordLogs();
-            hub.reportFailure(
-                t.request,
-                t.input,
-                reason,
-                environmentId,
-                _signFailure(w, t.request, reason)
-            );
-            _collect();
+            _reportFailure(t, w, reason);
             _recordSubmission(t, _workers[w], hub.failureOutput(reason));
             return;
         }
+    }
+
+    /// @dev Worker `w` reports `reason` for `t`, which the hub must accept; the events are collected.
+    function _reportFailure(Tracked storage t, uint256 w, FailureReason reason) private {
+        vm.recordLogs();
+        hub.reportFailure(
+            t.request,
+            t.input,
+            reason,
+            environmentId,
+            _signFailure(w, t.request, reason)
+        );
+        _collect();
+    }
+
+    /// @dev Worker `w` tries to report `reason` for `t`, which the hub may refuse; the caller
+    /// checks the outcome and collects the events.
+    function _tryReportFailure(
+        Tracked storage t,
+        uint256 w,
+        FailureReason reason
+    ) private returns (bool success, bytes memory ret) {
+        vm.recordLogs();
+        (success, ret) = address(hub).call(
+            abi.encodeCall(
+                hub.reportFailure,
+                (t.request, t.input, reason, environmentId, _signFailure(w, t.request, reason))
+            )
+        );
     }
 
     // ================================================================ hostile parties
@@ -834,13 +847,7 @@ contract DisputeHandler is Test {
             (bool ok, uint256 w) = _eligibleOther(workerSeed);
             if (!ok) return;
             FailureReason reason = FailureReason(1 + (reasonSeed % 3));
-            vm.recordLogs();
-            (bool success, bytes memory ret) = address(hub).call(
-                abi.encodeCall(
-                    hub.reportFailure,
-                    (t.request, t.input, reason, environmentId, _signFailure(w, t.request, reason))
-                )
-            );
+            (bool success, bytes memory ret) = _tryReportFailure(t, w, reason);
             _refused(
                 t.kind == Kind.Quorum ? bytes32("vetoQuorum") : bytes32("vetoZk"),
                 success,
@@ -864,13 +871,7 @@ contract DisputeHandler is Test {
             if (!ok) return;
             FailureReason reason =
                 shape ? FailureReason.InputShapeMismatch : FailureReason.InputUndecodable;
-            vm.recordLogs();
-            (bool success, bytes memory ret) = address(hub).call(
-                abi.encodeCall(
-                    hub.reportFailure,
-                    (t.request, t.input, reason, environmentId, _signFailure(w, t.request, reason))
-                )
-            );
+            (bool success, bytes memory ret) = _tryReportFailure(t, w, reason);
             _refused(
                 shape ? bytes32("falseShape") : bytes32("falseUndecodable"),
                 success,
