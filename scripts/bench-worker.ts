@@ -23,10 +23,9 @@ import { Wallet, ZeroAddress } from "ethers";
 import { ProofMode } from "@verity/contracts";
 import { ACCOUNTS, devAccount, spawnWorker, startDevnet, type Devnet } from "@verity/devnet";
 import { sampleModel } from "@verity/models";
-import { EXECUTION_SETTINGS, sessionOptions } from "@verity/worker/inference";
+import { CANONICAL_EXECUTOR, openCanonicalSession } from "@verity/runtime";
 import { encodeTensor } from "@verity/contracts";
 import { quantize } from "@verity/models";
-import * as ort from "onnxruntime-node";
 
 const REQUESTS = Number(process.env.VERITY_BENCH_REQUESTS ?? 2_000);
 const RATE = Number(process.env.VERITY_BENCH_RATE ?? 100);
@@ -206,20 +205,15 @@ async function processMetrics(url: string) {
   };
 }
 
-/** Raw onnxruntime time per call on the same model, same settings, batch 1. */
-async function onnxruntimeMicroseconds(): Promise<number> {
+/** Raw canonical-executor time per call on the same model, in this process, batch 1. */
+async function executorMicroseconds(): Promise<number> {
   const model = sampleModel(MODEL);
-  const session = await ort.InferenceSession.create(model.bytes, sessionOptions());
-  const input = new ort.Tensor(
-    "float32",
-    Float32Array.from(model.sampleInput(1)),
-    model.inputShape,
-  );
-  const feeds = { [session.inputNames[0]]: input };
-  for (let i = 0; i < 500; i++) await session.run(feeds);
+  const session = await openCanonicalSession(model.bytes);
+  const input = Float32Array.from(model.sampleInput(1));
+  for (let i = 0; i < 500; i++) await session.run(input, model.inputShape);
   const runs = 5_000;
   const start = process.hrtime.bigint();
-  for (let i = 0; i < runs; i++) await session.run(feeds);
+  for (let i = 0; i < runs; i++) await session.run(input, model.inputShape);
   const us = Number(process.hrtime.bigint() - start) / 1000 / runs;
   await session.release();
   return us;
@@ -275,7 +269,7 @@ async function main(): Promise<number> {
     const pacedLatency = latencies(pacedMined, watcher.settledAt);
     watcher.stop();
 
-    const rawUs = await onnxruntimeMicroseconds();
+    const rawUs = await executorMicroseconds();
     const report = {
       when: new Date().toISOString(),
       machine: { cpus: cpus().length, node: process.version },
@@ -290,8 +284,8 @@ async function main(): Promise<number> {
       workerCpuMsPerRequest: round(workerCpuMsPerRequest, 3),
       workerCpuMsPerRequestBeyondInference: round(workerCpuMsPerRequest - rawUs / 1000, 3),
       rssMb: round(after.rssBytes / 2 ** 20),
-      onnxruntimeUsPerInference: round(rawUs, 1),
-      settings: EXECUTION_SETTINGS,
+      executorUsPerInference: round(rawUs, 1),
+      executor: CANONICAL_EXECUTOR,
     };
     await mkdir(new URL(".", REPORT), { recursive: true });
     await writeFile(REPORT, JSON.stringify(report, null, 2) + "\n");

@@ -20,8 +20,7 @@ import { fileURLToPath } from "node:url";
 import { network } from "hardhat";
 import { Wallet, ZeroAddress, ZeroHash, getBytes, keccak256 } from "ethers";
 import type { Signer } from "ethers";
-import * as ort from "onnxruntime-node";
-import { sessionOptions } from "@verity/worker/inference";
+import { openCanonicalSession } from "@verity/runtime";
 import {
   IZkModelVerifier__factory,
   InferenceHub__factory,
@@ -93,18 +92,12 @@ const round = (value: number) => Math.round(value * 10) / 10;
 
 async function accuracy(model: SampleModel): Promise<number> {
   const program = compileOnnx(model.graph, model.decimals);
-  const session = await ort.InferenceSession.create(model.bytes, sessionOptions());
+  const session = await openCanonicalSession(model.bytes);
   let worst = 0;
   for (let seed = 0; seed < ACCURACY_INPUTS; seed++) {
     const x = quantize(model.sampleInput(seed), model.decimals);
-    const tensor = new ort.Tensor(
-      "float32",
-      Float32Array.from(dequantize(x, model.decimals)),
-      model.inputShape,
-    );
-    const expected = (await session.run({ [session.inputNames[0]]: tensor }))[
-      session.outputNames[0]
-    ].data as Float32Array;
+    const input = Float32Array.from(dequantize(x, model.decimals));
+    const expected = (await session.run(input, model.inputShape)).output;
     const actual = dequantize(execute(program, x).output.map(Number), model.decimals);
     actual.forEach((value, i) => (worst = Math.max(worst, Math.abs(value - expected[i]))));
   }

@@ -3,8 +3,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import * as ort from "onnxruntime-node";
-import { sessionOptions } from "@verity/worker/inference";
+import { openCanonicalSession } from "@verity/runtime";
 import { SAMPLE_MODEL_NAMES, runFloat, sampleModel, writeSampleModels } from "@verity/models";
 import type { SampleModelName } from "@verity/models";
 
@@ -41,19 +40,15 @@ describe("sample models", function () {
         expect(model.sampleInput(7)).to.have.length(model.inputShape[1]);
       });
 
-      it("runs in onnxruntime (CPU, one thread) within 1e-5 of the float64 reference", async function () {
-        const session = await ort.InferenceSession.create(model.bytes, sessionOptions());
+      it("runs in the canonical executor within 1e-5 of the float64 reference", async function () {
+        const session = await openCanonicalSession(model.bytes);
         try {
           for (let seed = 0; seed < 16; seed++) {
             const input = Float32Array.from(model.sampleInput(seed));
-            const feeds = {
-              [session.inputNames[0]]: new ort.Tensor("float32", input, model.inputShape),
-            };
-            const result = await session.run(feeds);
-            const actual = result[session.outputNames[0]];
+            const actual = await session.run(input, model.inputShape);
             expect(actual.dims).to.deep.equal(model.outputShape);
             const expected = runFloat(model.graph, input);
-            (actual.data as Float32Array).forEach((value, index) => {
+            actual.output.forEach((value, index) => {
               // Not chai's closeTo: Hardhat's chai matchers replace it with a bigint-only version.
               expect(Math.abs(value - expected[index])).to.be.at.most(
                 1e-5,

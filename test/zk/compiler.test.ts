@@ -2,8 +2,7 @@ import { expect } from "chai";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
-import { sessionOptions } from "@verity/worker/inference";
+import { openCanonicalSession } from "@verity/runtime";
 import { dequantize, encodeOnnx, quantize, runFloat, sampleModel } from "@verity/models";
 import type { OnnxGraph, OnnxNode, SampleModelName } from "@verity/models";
 import {
@@ -258,17 +257,15 @@ describe("ZK compiler", function () {
       }
     });
 
-    it("stays within 1e-5 of onnxruntime on a CNN (Conv, AveragePool)", async function () {
+    it("stays within 1e-5 of the canonical executor on a CNN (Conv, AveragePool)", async function () {
       const graph = cnnGraph();
       const program = compileOnnx(graph, 6);
-      const session = await ort.InferenceSession.create(encodeOnnx(graph), sessionOptions());
+      const session = await openCanonicalSession(encodeOnnx(graph));
       const next = random(3);
       for (let trial = 0; trial < 20; trial++) {
         const x = quantize(Array.from(uniform(next, 36, 1.5)), 6);
-        const feeds = {
-          image: new ort.Tensor("float32", Float32Array.from(dequantize(x, 6)), [1, 1, 6, 6]),
-        };
-        const expected = (await session.run(feeds)).scores.data as Float32Array;
+        const input = Float32Array.from(dequantize(x, 6));
+        const expected = (await session.run(input, [1, 1, 6, 6])).output;
         const actual = dequantize(execute(program, x).output.map(Number), 6);
         actual.forEach((value, i) =>
           expect(Math.abs(value - expected[i])).to.be.at.most(1e-5, `trial ${trial}`),
@@ -285,24 +282,18 @@ describe("ZK compiler", function () {
       );
     });
 
-    /** Stated tolerance of the fixed-point result against onnxruntime's float32 output. */
+    /** Stated tolerance of the fixed-point result against the float32 executor's output. */
     const TOLERANCE: Record<SampleModelName, number> = { "credit-risk": 1e-5, "mnist-mlp": 2e-5 };
     for (const name of ["credit-risk", "mnist-mlp"] as const) {
-      it(`stays within ${TOLERANCE[name]} of onnxruntime (CPU, one thread) on ${name}`, async function () {
+      it(`stays within ${TOLERANCE[name]} of the canonical executor on ${name}`, async function () {
         const model = sampleModel(name);
         const program = compileOnnx(model.graph, model.decimals);
-        const session = await ort.InferenceSession.create(model.bytes, sessionOptions());
+        const session = await openCanonicalSession(model.bytes);
         let worst = 0;
         for (let seed = 0; seed < 20; seed++) {
           const x = quantize(model.sampleInput(seed), model.decimals);
-          const feeds = {
-            [session.inputNames[0]]: new ort.Tensor(
-              "float32",
-              Float32Array.from(dequantize(x, model.decimals)),
-              model.inputShape,
-            ),
-          };
-          const expected = (await session.run(feeds))[session.outputNames[0]].data as Float32Array;
+          const input = Float32Array.from(dequantize(x, model.decimals));
+          const expected = (await session.run(input, model.inputShape)).output;
           const actual = dequantize(execute(program, x).output.map(Number), model.decimals);
           actual.forEach((value, i) => (worst = Math.max(worst, Math.abs(value - expected[i]))));
         }

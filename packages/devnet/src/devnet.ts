@@ -27,7 +27,7 @@ import {
   writeSampleModels,
   type SampleModelName,
 } from "@verity/models";
-import { currentEnvironment, type Environment } from "@verity/worker/inference";
+import { currentEnvironment, type Environment } from "@verity/runtime";
 import VerityModule from "../../../deploy/modules/Verity.js";
 import { startLocalNode, type LocalNode, type LocalNodeOptions } from "./node.js";
 

@@ -27,8 +27,7 @@ export interface BuildAppOptions {
 /**
  * Builds the page with Vite into `outDir` when it is missing or older than its sources (the app,
  * and the SDK, contracts and models packages it bundles). The SDK's Node-only corners (deployment
- * files, model re-execution with onnxruntime or @verity/zk, pino) are replaced with small
- * stand-ins: the page reads the chain, and the explorer's server re-executes.
+ * files, @verity/runtime's Node model store, pino) are replaced with small stand-ins.
  *
  * @returns whether it built.
  */
@@ -54,8 +53,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<boolean> 
       alias: [
         { find: /^node:[a-z/]+$/, replacement: shim("node.ts") },
         { find: /^pino$/, replacement: shim("pino.ts") },
-        { find: /^@verity\/worker\/inference$/, replacement: shim("workerInference.ts") },
-        { find: /^@verity\/zk$/, replacement: shim("zk.ts") },
+        { find: /^@verity\/runtime$/, replacement: shim("runtime.ts") },
       ],
     },
     oxc: { jsx: { runtime: "automatic", development: false } },

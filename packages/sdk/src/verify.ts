@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getBytes, keccak256 } from "ethers";
@@ -7,12 +7,10 @@ import {
   ProofMode,
   ZkProofVerifier__factory,
   decodeTensor,
-  encodeTensor,
   enumName,
   recoverResultSigner,
   resultFields,
 } from "@verity/contracts";
-import { decodeOnnx } from "@verity/models";
 import {
   ModelFetchError,
   ModelHashMismatchError,
@@ -21,17 +19,17 @@ import {
   currentEnvironment,
   type Environment,
   type RegisteredModel,
-} from "@verity/worker/inference";
+} from "@verity/runtime";
 import type { VerityClient } from "./client.js";
 import { describeFailureReason, toVerityError } from "./errors.js";
 import { getModel, type ModelInfo } from "./models.js";
 import { requireResult, type InferenceResult } from "./requests.js";
 
 /**
- * Runs registered models locally, exactly as a worker does: the worker's own `ModelStore` (fetch
- * by uri, SHA-256 checked against the model id, onnxruntime session cache) and `Runner` (decode
- * and check the input, run with the deterministic settings, quantise the output). One way to run
- * a model, so a verifier and a worker in the same environment agree bit for bit.
+ * Runs registered models locally, exactly as a worker does, with @verity/runtime: `ModelStore`
+ * (fetch by uri, SHA-256 checked against the model id, session cache) and `Runner` (decode and
+ * check the input, run in the canonical executor or the circuit arithmetic, quantise the output).
+ * One way to run a model, so a verifier and a worker agree bit for bit on any machine.
  */
 export interface ModelRunner {
   /** The measured environment this process runs models in. */
@@ -224,29 +222,19 @@ export async function verifyResult(
       inputShape: model.inputShape,
       outputShape: model.outputShape,
       decimals: model.decimals,
+      circuit: model.proofModes.includes("ZK"),
     };
     const modelCheck = await fetchAndCheckModel(runner, registered);
     checks.push(modelCheck.check);
 
     let localHash: string | undefined;
     let localValues: number[] | undefined;
-    if (modelCheck.check.ok && model.proofModes.includes("ZK")) {
-      // A model with a ZK commitment is defined by its circuit's integer arithmetic, in every
-      // mode (workers answer with it, disputes are decided by it): re-execute that.
-      const circuit = await reexecuteCircuit(modelCheck.path!, registered, found.input);
-      localHash = circuit.hash;
-      localValues = circuit.values;
-      const same = localHash === onChainHash;
-      checks.push({
-        name: "re-execution",
-        ok: same,
-        detail: circuit.error
-          ? `the circuit's reference executor refuses this input (${circuit.error}), yet a result was accepted`
-          : same
-            ? `re-ran the model's circuit arithmetic (@verity/zk reference executor): same output [${preview(localValues)}]`
-            : `the circuit's arithmetic gives [${preview(localValues)}], not the accepted [${preview(onChainValues(output))}]`,
-      });
-    } else if (modelCheck.check.ok) {
+    // A model with a ZK commitment is defined by its circuit's integer arithmetic, in every mode
+    // (workers answer with it, disputes are decided by it): the runner re-executes that.
+    const how = registered.circuit
+      ? "re-ran the model's circuit arithmetic"
+      : "re-ran the model in the canonical executor";
+    if (modelCheck.check.ok) {
       const inference = await runner.run(registered, getBytes(found.input));
       if (inference.ok) {
         localHash = keccak256(inference.output);
@@ -256,8 +244,8 @@ export async function verifyResult(
           name: "re-execution",
           ok: same,
           detail: same
-            ? `re-ran the model locally: same output [${preview(inference.values)}]`
-            : `re-ran the model locally: output [${preview(inference.values)}] differs from the ` +
+            ? `${how}: same output [${preview(inference.values)}]`
+            : `${how}: output [${preview(inference.values)}] differs from the ` +
               `accepted [${preview(onChainValues(output))}] (hash ${onChainHash})`,
         });
       } else {
@@ -496,22 +484,6 @@ const checkZk: ProofChecker = async ({ client, found }) => {
     ];
   }
 };
-
-/** The circuit's exact output on `input` (the ZK reference executor), and its hash. */
-async function reexecuteCircuit(
-  path: string,
-  model: RegisteredModel,
-  input: string,
-): Promise<{ hash?: string; values?: number[]; error?: string }> {
-  const { compileOnnx, execute } = await import("@verity/zk");
-  try {
-    const program = compileOnnx(decodeOnnx(await readFile(path)), model.decimals);
-    const values = execute(program, decodeTensor(input).values).output.map(Number);
-    return { values, hash: keccak256(encodeTensor(model.outputShape, values)) };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
-}
 
 const BUILT_IN_PROOF_CHECKERS: Record<keyof typeof ProofMode, ProofChecker> = {
   ATTESTED: checkAttested,

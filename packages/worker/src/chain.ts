@@ -2,11 +2,12 @@ import { AbiCoder, keccak256, type ErrorDescription, type Interface } from "ethe
 import {
   InferenceHub__factory,
   ModelRegistry__factory,
+  ProofMode,
   RequestStatus,
   WorkerRegistry__factory,
   type Submission,
 } from "@verity/contracts";
-import type { RegisteredModel } from "./inference/index.js";
+import type { RegisteredModel } from "@verity/runtime";
 import { RpcError, type RpcClient } from "./rpc.js";
 
 export const hubInterface = InferenceHub__factory.createInterface();
@@ -102,6 +103,9 @@ export class ChainReader {
       decimals: Number(model.decimals),
       status: Number(model.status),
       proofModes: Number(model.proofModes),
+      // A model with a ZK commitment is answered by its circuit's arithmetic: a proof of it
+      // decides disputes over its results.
+      circuit: (Number(model.proofModes) & (1 << ProofMode.ZK)) !== 0,
     };
   }
 

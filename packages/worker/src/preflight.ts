@@ -3,7 +3,7 @@ import { formatEther, parseEther } from "ethers";
 import type { Logger } from "pino";
 import { ChainReader, decodeRevert, hubInterface, workerRegistryInterface } from "./chain.js";
 import type { WorkerConfig } from "./config.js";
-import type { Environment } from "./inference/index.js";
+import type { Environment } from "@verity/runtime";
 import { RpcUnavailableError, type RpcClient } from "./rpc.js";
 import type { TxSender } from "./transactions.js";
 

@@ -37,7 +37,7 @@ import {
   Runner,
   currentEnvironment,
   type Environment,
-} from "./inference/index.js";
+} from "@verity/runtime";
 import { Journal, TERMINAL_STAGES, type JournalEntry, type SentTx, type Stage } from "./journal.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { connect, ensureEligible } from "./preflight.js";
@@ -132,7 +132,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     timeoutMs: config.inferenceTimeoutMs,
     logger: logger.child({ module: "runner" }),
   });
-  const answers = new ModelAnswers(runner, store, chain.reader, { dishonest: config.dishonest });
+  const answers = new ModelAnswers(runner, chain.reader, { dishonest: config.dishonest });
   const zk = config.zkArtifactsDir === undefined ? undefined : new ZkSupport(config.zkArtifactsDir);
   // Rounds and watching (quorum.ts, watch.ts) run the model and prove as answering does.
   const dutyParts: DutyParts = {

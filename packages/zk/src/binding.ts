@@ -1,7 +1,7 @@
 import { AbiCoder, getBytes, hexlify, keccak256, toUtf8Bytes } from "ethers";
 import type { BytesLike } from "ethers";
 import { buildPoseidon } from "circomlibjs";
-import { SNARK_FIELD, toField } from "./field.js";
+import { SNARK_FIELD, toField } from "@verity/runtime/circuit";
 import { SPONGE_RATE } from "./circuit.js";
 
 /**

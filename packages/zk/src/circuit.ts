@@ -1,6 +1,6 @@
-import { SNARK_FIELD, bitLength } from "./field.js";
-import { scaleOf, valueBounds } from "./program.js";
-import type { ZkProgram } from "./program.js";
+import { SNARK_FIELD, bitLength } from "@verity/runtime/circuit";
+import { scaleOf, valueBounds } from "@verity/runtime/circuit";
+import type { ZkProgram } from "@verity/runtime/circuit";
 
 /**
  * How a proof is tied to the request's exact input and to the claimed output.

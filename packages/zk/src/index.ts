@@ -20,9 +20,9 @@ export * from "./circuit.js";
 export { CircomError, TOOLCHAIN, calculateWitness, compileCircom } from "./circom.js";
 export * from "./deploy.js";
 export * from "./errors.js";
-export * from "./executor.js";
-export { SNARK_FIELD, fromField, toField } from "./field.js";
-export * from "./program.js";
+// The circuit arithmetic lives with the executor that answers requests (@verity/runtime); it is
+// part of this package's API too, since circuits and proofs are built from it.
+export * from "@verity/runtime/circuit";
 export * from "./prover.js";
 export { PtauError, preparePtau, readPtauHeader, userPtau, writeInsecurePtau } from "./ptau.js";
 export type { PtauFile } from "./ptau.js";

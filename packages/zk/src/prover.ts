@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import { MalformedTensorError } from "@verity/contracts";
 import type { Request } from "@verity/contracts";
 import { ZkInputError } from "./errors.js";
-import { ZkRangeError } from "./executor.js";
+import { ZkRangeError } from "@verity/runtime/circuit";
 import type { ZkModelArtifacts } from "./setup.js";
 import type {
   ProveResult,

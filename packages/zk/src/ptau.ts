@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
-import { SNARK_FIELD } from "./field.js";
+import { SNARK_FIELD } from "@verity/runtime/circuit";
 
 /** A powers-of-tau file ready for Groth16 setups (phase 2 prepared). */
 export interface PtauFile {

@@ -20,10 +20,7 @@ import {
   spongeCommitment,
 } from "../binding.js";
 import { packageRoot } from "../circom.js";
-import { execute } from "../executor.js";
-import { toField } from "../field.js";
-import { parseProgram } from "../program.js";
-import type { ZkProgram } from "../program.js";
+import { execute, parseProgram, toField, type ZkProgram } from "@verity/runtime/circuit";
 import { ZkInputError } from "../errors.js";
 import type {
   ProveJob,

@@ -1,5 +1,5 @@
 /**
- * `@verity/worker/inference` in the page: onnxruntime-node cannot run in a browser, so
+ * `@verity/runtime` (its Node entry) in the page: the model store and runner use Node built-ins, so
  * `verifyResult` runs on the explorer's Node server (`/api/verify/:id`). These stand-ins only let
  * the SDK's module graph load; `instanceof` checks against them are simply never true.
  */

@@ -1,5 +1,3 @@
-import type { InferenceSession } from "onnxruntime-node";
-
 /**
  * Messages between the worker and its inference host process (`host.ts`), sent over the Node IPC
  * channel with structured-clone serialisation, so typed arrays travel as typed arrays.
@@ -10,18 +8,15 @@ import type { InferenceSession } from "onnxruntime-node";
  */
 
 export type HostRequest =
-  | {
-      kind: "create";
-      id: number;
-      session: number;
-      bytes: Uint8Array;
-      options: InferenceSession.SessionOptions;
-    }
+  | { kind: "create"; id: number; session: number; bytes: Uint8Array }
   | { kind: "run"; id: number; session: number; input: Float32Array; dims: readonly number[] }
   | { kind: "release"; session: number };
 
 export type HostReply =
-  | { kind: "ready"; onnxruntime: string; node: string }
+  /** The canonical executor loaded: its onnxruntime-web version and `.wasm` SHA-256. */
+  | { kind: "ready"; executor: string; wasmSha256: string }
+  /** The canonical executor could not be loaded (another binary or version): nothing will run. */
+  | { kind: "unusable"; message: string }
   | { kind: "created"; id: number; inputName: string; outputName: string; createMs: number }
   | { kind: "ran"; id: number; output: Float32Array; dims: number[]; runUs: number }
   | { kind: "failed"; id: number; message: string };

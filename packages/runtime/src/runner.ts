@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { getBytes } from "ethers";
 import { FailureReason, MalformedTensorError, decodeTensor, encodeTensor } from "@verity/contracts";
-import { FixedPointError, quantize } from "@verity/models";
+import { FixedPointError, decodeOnnx, quantize } from "@verity/models";
+import { ZkRangeError, compileOnnx, execute, type ZkProgram } from "./circuit/index.js";
 import { ModelIncompatibleError } from "./errors.js";
 import type { ModelStore, RegisteredModel } from "./modelStore.js";
 
@@ -13,7 +14,7 @@ export type Inference =
       output: Uint8Array;
       /** The output as int32 fixed point at the model's decimals. */
       values: number[];
-      /** onnxruntime's run alone, in microseconds (no decoding, IPC or quantisation). */
+      /** The executor's run alone, in microseconds (no decoding, IPC or quantisation). */
       inferenceUs: number;
     }
   | { ok: false; reason: FailureReason; detail: string };
@@ -25,12 +26,21 @@ export interface RunnerOptions {
 }
 
 /**
- * Turns a request's input bytes into an answer: decode and validate, run, quantise, encode.
+ * Turns a request's input bytes into an answer: decode and validate, run, quantise, encode. The
+ * one way an answer is computed, for a worker's result, a quorum vote, a watcher's or juror's
+ * check and the SDK's verification alike:
+ * - the canonical executor (onnxruntime's WebAssembly build, `executor.ts`) for most models;
+ * - for a model with a ZK commitment (`model.circuit`), the circuit's exact integer arithmetic
+ *   (`circuit/`). Such a model is defined by its circuit: a dispute over one of its results is
+ *   decided by a proof of that arithmetic, and float rounding could differ from it in the last
+ *   fixed-point unit, which would put an honest worker on the losing side.
  *
  * Inputs are validated before the model is loaded, so a malformed request never costs a fetch.
  */
 export class Runner {
   private readonly store: ModelStore;
+  /** Circuit programs by model id, compiled from the verified file once. */
+  private readonly programs = new Map<string, Promise<ZkProgram>>();
   private readonly timeoutMs: number;
   private readonly logger: Logger;
 
@@ -49,7 +59,8 @@ export class Runner {
    * Decodes `input` and checks it against `model.inputShape`: bad header, length or dtype →
    * `InputUndecodable`; other dims → `InputShapeMismatch`. Then dequantises it at
    * `model.decimals`, runs the model, checks the output dims against `model.outputShape` and
-   * quantises the output: NaN, ±Infinity or int32 overflow → `InputOutOfRange`.
+   * quantises the output: NaN, ±Infinity or int32 overflow → `InputOutOfRange`. A circuit model
+   * runs on the fixed-point values directly: a value outside int32 → `InputOutOfRange`.
    *
    * @throws InferenceTimeoutError past the time limit; ModelFetchError, ModelHashMismatchError
    * from the store; ModelIncompatibleError when the model does not match its registration.
@@ -73,6 +84,12 @@ export class Runner {
       }
       throw error;
     }
+    return model.circuit === true
+      ? this.runCircuit(model, values)
+      : this.runExecutor(model, values);
+  }
+
+  private async runExecutor(model: RegisteredModel, values: number[]): Promise<Inference> {
     const result = await this.store.execute(model, values, this.timeoutMs);
     if (!sameDims(result.dims, model.outputShape)) {
       throw new ModelIncompatibleError(
@@ -95,6 +112,40 @@ export class Runner {
       values: outputValues,
       inferenceUs: result.runUs,
     };
+  }
+
+  private async runCircuit(model: RegisteredModel, values: number[]): Promise<Inference> {
+    const program = await this.program(model);
+    const started = performance.now();
+    let outputValues: number[];
+    try {
+      outputValues = execute(program, values).output.map(Number);
+    } catch (error) {
+      if (error instanceof ZkRangeError) {
+        return this.failure(model, FailureReason.InputOutOfRange, error.message);
+      }
+      throw error;
+    }
+    return {
+      ok: true,
+      output: getBytes(encodeTensor(model.outputShape, outputValues)),
+      values: outputValues,
+      inferenceUs: (performance.now() - started) * 1000,
+    };
+  }
+
+  private program(model: RegisteredModel): Promise<ZkProgram> {
+    const key = model.modelId.toLowerCase();
+    let program = this.programs.get(key);
+    if (program === undefined) {
+      program = (async () => {
+        const { bytes } = await this.store.fetchVerified(model);
+        return compileOnnx(decodeOnnx(bytes), model.decimals);
+      })();
+      program.catch(() => this.programs.delete(key));
+      this.programs.set(key, program);
+    }
+    return program;
   }
 
   private failure(model: RegisteredModel, reason: FailureReason, detail: string): Inference {

@@ -19,9 +19,10 @@ import {
   sampleModel,
 } from "@verity/models";
 import type { OnnxGraph, SampleModelName } from "@verity/models";
-import { createLogger } from "@verity/worker";
+import { pino } from "pino";
 import {
-  EXECUTION_SETTINGS,
+  CANONICAL_EXECUTOR,
+  ExecutorMismatchError,
   InferenceTimeoutError,
   ModelFetchError,
   ModelHashMismatchError,
@@ -30,10 +31,12 @@ import {
   Runner,
   currentEnvironment,
   environmentFromComponents,
-} from "@verity/worker/inference";
-import type { Inference, ModelStoreOptions, RegisteredModel } from "@verity/worker/inference";
+  loadCanonicalExecutor,
+  readCanonicalWasm,
+} from "@verity/runtime";
+import type { Inference, ModelStoreOptions, RegisteredModel } from "@verity/runtime";
 
-const logger = createLogger("silent");
+const logger = pino({ level: "silent" });
 const FAKE_CID = "bafybeicreditriskfixturecid";
 
 /** A local model server: sample models, an IPFS gateway, and misbehaving routes. */
@@ -368,7 +371,7 @@ describe("worker inference", function () {
       runner = new Runner(store, { timeoutMs: 5_000, logger });
     });
 
-    it("answers with the quantised output of onnxruntime, matching the float64 reference", async function () {
+    it("answers with the quantised output of the canonical executor, matching the float64 reference", async function () {
       for (const name of ["credit-risk", "mnist-mlp"] as const) {
         const model = registered(name, server.url(`/models/${name}.onnx`));
         for (let seed = 0; seed < 8; seed++) {
@@ -523,22 +526,37 @@ describe("worker inference", function () {
   });
 
   describe("environment", function () {
-    it("is measured from what runs and stable across calls", function () {
+    it("pins the canonical executor, not the machine, and is stable across calls", function () {
       const environment = currentEnvironment();
       expect(environment).to.deep.equal(currentEnvironment());
       expect(environment.id).to.match(/^0x[0-9a-f]{64}$/);
-      expect(environment.components).to.include({
-        "verity-worker": "0.1.0",
-        "onnxruntime-node": "1.30.0",
-        node: process.version,
-        arch: process.arch,
-        platform: process.platform,
-        intraOpNumThreads: String(EXECUTION_SETTINGS.intraOpNumThreads),
-        graphOptimizationLevel: EXECUTION_SETTINGS.graphOptimizationLevel,
+      expect(environment.components).to.deep.equal({
+        executionMode: "sequential",
+        executionProvider: "wasm",
+        graphOptimizationLevel: "basic",
+        numThreads: "1",
+        "onnxruntime-web": "1.30.0",
+        "verity-runtime": "0.1.0",
+        wasmFile: "ort-wasm-simd-threaded.wasm",
+        wasmSha256: CANONICAL_EXECUTOR.wasmSha256,
       });
       expect(environment.description).to.equal(
-        `verity-worker 0.1.0, onnxruntime-node 1.30.0, node ${process.version}, ` +
-          `${process.platform}/${process.arch} cpu x1, opt=${EXECUTION_SETTINGS.graphOptimizationLevel}`,
+        `verity-runtime 0.1.0, onnxruntime-web 1.30.0 wasm ${CANONICAL_EXECUTOR.wasmSha256.slice(0, 10)}…, ` +
+          "1 thread, opt=basic",
+      );
+    });
+
+    it("refuses a WebAssembly binary other than the pinned one, even after the real one loaded", async function () {
+      const wasm = await readCanonicalWasm();
+      await loadCanonicalExecutor(wasm);
+      const tampered = wasm.slice();
+      tampered[tampered.length - 1] ^= 1;
+      await loadCanonicalExecutor(tampered).then(
+        () => expect.fail("a tampered binary was accepted"),
+        (error: Error) => {
+          expect(error).to.be.instanceOf(ExecutorMismatchError);
+          expect(error.message).to.contain(CANONICAL_EXECUTOR.wasmSha256);
+        },
       );
     });
 

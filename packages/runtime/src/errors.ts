@@ -36,13 +36,13 @@ export class ModelHashMismatchError extends Error {
   }
 }
 
-/** onnxruntime took longer than the configured limit; the process that ran it was killed. */
+/** A run took longer than the configured limit; the process that ran it was killed. */
 export class InferenceTimeoutError extends Error {
   override name = "InferenceTimeoutError";
 }
 
 /**
- * The inference host process died, or onnxruntime refused to load or run the model. `retryable`
+ * The inference host process died, or the executor refused to load or run the model. `retryable`
  * says whether running the same request again may work (the host died under another request).
  */
 export class InferenceHostError extends Error {
@@ -57,7 +57,7 @@ export class InferenceHostError extends Error {
 
 /**
  * The model does not behave as registered: its output dims differ from the registered output
- * shape, or onnxruntime cannot run it on an input of the registered input shape. The same
+ * shape, or the executor cannot run it on an input of the registered input shape. The same
  * happens for every input, so the registration (or the file) is wrong, not the request.
  */
 export class ModelIncompatibleError extends Error {

@@ -16,6 +16,11 @@ export interface RegisteredModel {
   inputShape: readonly number[];
   outputShape: readonly number[];
   decimals: number;
+  /**
+   * Answered by the circuit's integer arithmetic instead of the float executor: true for a model
+   * with a ZK commitment, whose results a proof of that arithmetic decides. Default false.
+   */
+  circuit?: boolean;
 }
 
 export interface ModelStoreOptions {
@@ -109,14 +114,24 @@ export class ModelStore {
   /**
    * Fetches (file://, http(s)://, ipfs:// through the gateway) unless the cache has the file,
    * verifies its SHA-256 against `modelId` before loading (a cached file too), then creates or
-   * reuses its onnxruntime session. Concurrent loads of one model share one promise.
+   * reuses its session in the canonical executor. Concurrent loads of one model share one promise.
    *
    * @throws ModelFetchError, ModelHashMismatchError (the file is never loaded; a bad cached
-   * file is deleted), ModelIncompatibleError (onnxruntime refuses the file),
+   * file is deleted), ModelIncompatibleError (the executor refuses the file),
    * InferenceTimeoutError or InferenceHostError (creating the session).
    */
   async load(model: RegisteredModel): Promise<LoadedModel> {
     return this.openModel(model);
+  }
+
+  /**
+   * The model's verified bytes, without creating a session: from the cache, or fetched from its
+   * uri and checked against `modelId` as `load` does.
+   *
+   * @throws ModelFetchError, ModelHashMismatchError
+   */
+  fetchVerified(model: RegisteredModel): Promise<{ path: string; bytes: Uint8Array }> {
+    return this.verifiedBytes(model, model.modelId.toLowerCase());
   }
 
   /**

@@ -1,7 +1,7 @@
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import type { Logger } from "pino";
-import { onnxruntimeVersion, sessionOptions } from "./environment.js";
+import { CANONICAL_EXECUTOR } from "./executor.js";
 import { InferenceHostError, InferenceTimeoutError, ModelIncompatibleError } from "./errors.js";
 import type { HostReply, HostRequest } from "./protocol.js";
 
@@ -9,15 +9,11 @@ import type { HostReply, HostRequest } from "./protocol.js";
  * The worker's side of the inference host process (`host.ts`): starts it on first use, sends it
  * sessions and runs, and enforces time limits.
  *
- * Why a process. onnxruntime-node runs a session synchronously on the calling JavaScript thread
- * (measured: during a 502 ms run, a 1 ms interval did not fire for 502 ms), so in-process a slow
- * or runaway model wedges the event loop and no timer can interrupt it. A worker thread frees the
- * loop but cannot be stopped either: terminating it mid-run aborted the whole process (uncaught
- * `Napi::Error`), and an abandoned thread spins on a core for as long as the model runs. A
- * process can be killed. The price, measured through `Runner.run` on the sample models: 20–40 µs
- * of the worker's CPU per request all told (decode, IPC, quantise, encode) and 25–45 µs in the
- * host, against 9–11 µs for a bare in-process run; ~100 ms to start the host; one more Node
- * process of memory. Well inside a budget of 1 ms of CPU per request.
+ * Why a process. The executor runs a model synchronously on the calling JavaScript thread, so
+ * in-process a slow or runaway model would wedge the worker's event loop, and no timer on that
+ * loop could interrupt it. A process can be killed (SIGKILL), which also frees all the memory the
+ * model took. The price is one more Node process, its start-up (it loads the 14 MB `.wasm` once)
+ * and a structured-clone copy of each input and output over IPC.
  *
  * Timing. The host handles one message at a time in order, so the oldest unanswered request is
  * the one running. One timer watches it, started when it reaches the head of the queue; when it
@@ -77,6 +73,8 @@ export class InferenceHost {
   private nextSession = 1;
   private generationCounter = 0;
   private closed = false;
+  /** Why the canonical executor cannot run here, once a host has said so: never retried. */
+  private unusable: string | undefined;
 
   constructor(logger: Logger) {
     this.logger = logger;
@@ -90,19 +88,21 @@ export class InferenceHost {
   /**
    * Creates a session from verified model bytes.
    *
-   * @throws ModelIncompatibleError when onnxruntime refuses the model; InferenceTimeoutError when
+   * @throws ModelIncompatibleError when the executor refuses the model; InferenceTimeoutError when
    * creating it takes longer than `timeoutMs`; InferenceHostError when the host dies.
    */
   async createSession(bytes: Uint8Array, label: string, timeoutMs: number): Promise<HostSession> {
     const key = this.nextSession++;
     const generation = this.generationCounter;
     const reply = await this.request(
-      (id) => ({ kind: "create", id, session: key, bytes, options: sessionOptions() }),
+      (id) => ({ kind: "create", id, session: key, bytes }),
       `loading ${label}`,
       timeoutMs,
     );
     if (reply.kind === "failed") {
-      throw new ModelIncompatibleError(`onnxruntime cannot load ${label}: ${reply.message}`);
+      throw new ModelIncompatibleError(
+        `the canonical executor cannot load ${label}: ${reply.message}`,
+      );
     }
     if (reply.kind !== "created") throw this.unexpected(reply);
     return {
@@ -119,7 +119,7 @@ export class InferenceHost {
    * Runs a live session on one input.
    *
    * @throws InferenceTimeoutError past `timeoutMs`; HostRestartedError when another request
-   * restarted the host first (retry); ModelIncompatibleError when onnxruntime refuses the input.
+   * restarted the host first (retry); ModelIncompatibleError when the executor refuses the input.
    */
   async run(
     session: HostSession,
@@ -136,7 +136,7 @@ export class InferenceHost {
     );
     if (reply.kind === "failed") {
       throw new ModelIncompatibleError(
-        `onnxruntime cannot run ${label} on an input of dims [${dims.join(", ")}]: ${reply.message}`,
+        `the canonical executor cannot run ${label} on an input of dims [${dims.join(", ")}]: ${reply.message}`,
       );
     }
     if (reply.kind !== "ran") throw this.unexpected(reply);
@@ -175,6 +175,9 @@ export class InferenceHost {
         new InferenceHostError(`cannot start ${label}: the model store is closed`, false),
       );
     }
+    if (this.unusable !== undefined) {
+      return Promise.reject(new InferenceHostError(this.unusable, false));
+    }
     const child = this.child ?? this.start();
     return new Promise<HostReply>((resolve, reject) => {
       const id = this.nextId++;
@@ -212,7 +215,7 @@ export class InferenceHost {
 
   private onReply(child: ChildProcess, reply: HostReply): void {
     if (child !== this.child) return;
-    if (reply.kind === "ready") {
+    if (reply.kind === "ready" || reply.kind === "unusable") {
       this.checkVersions(child, reply);
       return;
     }
@@ -231,21 +234,23 @@ export class InferenceHost {
     head.resolve(reply);
   }
 
-  /** The host must run the onnxruntime and Node that `currentEnvironment()` measured. */
-  private checkVersions(child: ChildProcess, reply: Extract<HostReply, { kind: "ready" }>): void {
-    const expected = { onnxruntime: onnxruntimeVersion(), node: process.version };
-    if (reply.onnxruntime !== expected.onnxruntime || reply.node !== expected.node) {
-      this.restart(
-        child,
-        new InferenceHostError(
-          `the inference host runs onnxruntime-node ${reply.onnxruntime} on Node ${reply.node}, ` +
-            `but the worker measured onnxruntime-node ${expected.onnxruntime} on Node ` +
-            `${expected.node}; its results would not match the declared environment. ` +
-            "Reinstall so that one onnxruntime-node is resolved.",
-          false,
-        ),
-      );
-    }
+  /** The host must run the canonical executor that the environment declares, or nothing. */
+  private checkVersions(
+    child: ChildProcess,
+    reply: Extract<HostReply, { kind: "ready" | "unusable" }>,
+  ): void {
+    const problem =
+      reply.kind === "unusable"
+        ? reply.message
+        : reply.executor !== CANONICAL_EXECUTOR.version ||
+            reply.wasmSha256 !== CANONICAL_EXECUTOR.wasmSha256
+          ? `the inference host loaded onnxruntime-web ${reply.executor} (wasm ${reply.wasmSha256}), ` +
+            `not the canonical ${CANONICAL_EXECUTOR.version} (wasm ${CANONICAL_EXECUTOR.wasmSha256}); ` +
+            "reinstall so that one onnxruntime-web is resolved"
+          : undefined;
+    if (problem === undefined) return;
+    this.unusable = problem;
+    this.restart(child, new InferenceHostError(problem, false));
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: string | null): void {
@@ -258,8 +263,8 @@ export class InferenceHost {
     );
     this.retire(
       new InferenceHostError(
-        `the inference host exited (${how}) while ${head?.label ?? "idle"}; onnxruntime crashed ` +
-          "or ran out of memory on this model",
+        `the inference host exited (${how}) while ${head?.label ?? "idle"}; the executor ` +
+          "crashed or ran out of memory on this model",
         false,
       ),
       () => new HostRestartedError(`the host exited (${how})`),
@@ -342,10 +347,10 @@ export class InferenceHost {
 }
 
 /**
- * How to start `host.ts`: Node ≥ 22.18 strips its types itself; an older Node gets tsx's loader
- * (a dependency of this package). The worker's own flags are not passed on (an `--inspect` port
- * would clash).
+ * How to start `host.ts`: the TypeScript sources run through tsx's loader (a dependency of this
+ * package), which maps the `.js` import specifiers to their `.ts` files; Node's own type stripping
+ * does not. The worker's own flags are not passed on (an `--inspect` port would clash).
  */
 function hostExecArgv(): string[] {
-  return process.features.typescript ? [] : ["--import", import.meta.resolve("tsx")];
+  return import.meta.url.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
 }

@@ -1,6 +1,9 @@
 /**
- * The worker's inference side: model files (fetched, verified, cached), onnxruntime sessions in
- * a separate host process, deterministic execution settings, and the measured environment.
+ * @verity/runtime: how Verity computes a model's answer, the same bits on every machine. Model
+ * files fetched by uri, checked against their SHA-256 id and cached; the canonical executor
+ * (onnxruntime's WebAssembly build) in a separate host process with a time limit; the circuit
+ * arithmetic of ZK models; and the environment id that pins all of it. The worker, the SDK's
+ * verification and the explorer import it; `@verity/runtime/browser` is the part a page runs.
  *
  * @example
  * const store = new ModelStore({ cacheDir, ipfsGateway, fetchTimeoutMs: 30_000, maxSessions: 8, logger });
@@ -8,12 +11,11 @@
  * const inference = await runner.run(model, inputBytes);
  * if (inference.ok) submit(inference.output); else reportFailure(inference.reason);
  */
+export * from "./circuit/index.js";
 export {
-  EXECUTION_SETTINGS,
+  canonicalComponents,
   currentEnvironment,
   environmentFromComponents,
-  measureComponents,
-  sessionOptions,
 } from "./environment.js";
 export type { Environment } from "./environment.js";
 export {
@@ -23,7 +25,17 @@ export {
   ModelHashMismatchError,
   ModelIncompatibleError,
 } from "./errors.js";
+export {
+  CANONICAL_EXECUTOR,
+  ExecutorMismatchError,
+  UnsupportedModelError,
+  createCanonicalSession,
+  loadCanonicalExecutor,
+  sha256Hex,
+} from "./executor.js";
+export type { CanonicalRun, CanonicalSession } from "./executor.js";
 export { ModelStore } from "./modelStore.js";
 export type { LoadedModel, ModelStoreOptions, RegisteredModel } from "./modelStore.js";
 export { Runner } from "./runner.js";
 export type { Inference, RunnerOptions } from "./runner.js";
+export { canonicalWasmPath, openCanonicalSession, readCanonicalWasm } from "./wasm.js";

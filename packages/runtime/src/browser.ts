@@ -1,0 +1,20 @@
+/**
+ * The part of @verity/runtime a web page runs: the canonical executor (given the `.wasm` bytes
+ * the page fetched), the circuit arithmetic, and the environment id. No Node built-ins.
+ */
+export * from "./circuit/index.js";
+export {
+  canonicalComponents,
+  currentEnvironment,
+  environmentFromComponents,
+} from "./environment.js";
+export type { Environment } from "./environment.js";
+export {
+  CANONICAL_EXECUTOR,
+  ExecutorMismatchError,
+  UnsupportedModelError,
+  createCanonicalSession,
+  loadCanonicalExecutor,
+  sha256Hex,
+} from "./executor.js";
+export type { CanonicalRun, CanonicalSession } from "./executor.js";
