@@ -75,6 +75,8 @@ export class InferenceHost {
   private closed = false;
   /** Why the canonical executor cannot run here, once a host has said so: never retried. */
   private unusable: string | undefined;
+  /** Settles when the running host has loaded the canonical executor, or cannot. */
+  private loaded: { promise: Promise<void>; settle(error?: Error): void } | undefined;
 
   constructor(logger: Logger) {
     this.logger = logger;
@@ -143,6 +145,27 @@ export class InferenceHost {
     return reply;
   }
 
+  /**
+   * Starts the host if it is not running and waits until it has loaded the canonical executor,
+   * so the first request does not pay for loading the `.wasm`, and a host that cannot load it
+   * is known before anything is served.
+   *
+   * @throws InferenceHostError when the executor cannot be loaded (another binary or version) or
+   * the host exits first.
+   */
+  async ready(): Promise<void> {
+    if (this.unusable !== undefined) throw new InferenceHostError(this.unusable, false);
+    if (this.closed) throw new InferenceHostError("the model store is closed", false);
+    if (this.child === undefined) this.start();
+    const child = this.child!;
+    child.channel?.ref();
+    try {
+      await this.loaded!.promise;
+    } finally {
+      if (this.queue.length === 0) this.disarm(child);
+    }
+  }
+
   /** Frees a session in the host. Runs already queued for it finish first. */
   release(session: HostSession): void {
     if (!this.isLive(session)) return;
@@ -209,6 +232,12 @@ export class InferenceHost {
     child.unref();
     child.channel?.unref();
     this.child = child;
+    let settle!: (error?: Error) => void;
+    const promise = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    promise.catch(() => undefined); // awaited only by `ready()`
+    this.loaded = { promise, settle };
     this.logger.info({ host: child.pid, generation }, "inference host started");
     return child;
   }
@@ -216,7 +245,10 @@ export class InferenceHost {
   private onReply(child: ChildProcess, reply: HostReply): void {
     if (child !== this.child) return;
     if (reply.kind === "ready" || reply.kind === "unusable") {
-      this.checkVersions(child, reply);
+      const problem = this.checkVersions(child, reply);
+      this.loaded?.settle(
+        problem === undefined ? undefined : new InferenceHostError(problem, false),
+      );
       return;
     }
     const head = this.queue[0];
@@ -238,7 +270,7 @@ export class InferenceHost {
   private checkVersions(
     child: ChildProcess,
     reply: Extract<HostReply, { kind: "ready" | "unusable" }>,
-  ): void {
+  ): string | undefined {
     const problem =
       reply.kind === "unusable"
         ? reply.message
@@ -248,9 +280,10 @@ export class InferenceHost {
             `not the canonical ${CANONICAL_EXECUTOR.version} (wasm ${CANONICAL_EXECUTOR.wasmSha256}); ` +
             "reinstall so that one onnxruntime-web is resolved"
           : undefined;
-    if (problem === undefined) return;
+    if (problem === undefined) return undefined;
     this.unusable = problem;
     this.restart(child, new InferenceHostError(problem, false));
+    return problem;
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: string | null): void {
@@ -333,6 +366,8 @@ export class InferenceHost {
    */
   private retire(headError: Error, queuedError: () => Error): void {
     const pending = this.queue.splice(0);
+    this.loaded?.settle(headError);
+    this.loaded = undefined;
     clearTimeout(this.headTimer);
     this.headTimer = undefined;
     if (this.child !== undefined) this.disarm(this.child);

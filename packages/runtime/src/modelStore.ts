@@ -171,6 +171,16 @@ export class ModelStore {
     );
   }
 
+  /**
+   * Starts the inference host and waits until it has loaded the canonical executor: a process
+   * whose `.wasm` is not the pinned one fails here, before it serves anything.
+   *
+   * @throws InferenceHostError
+   */
+  warm(): Promise<void> {
+    return this.host.ready();
+  }
+
   /** Open sessions: at most `maxSessions`. */
   get sessionCount(): number {
     let count = 0;

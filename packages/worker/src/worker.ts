@@ -128,6 +128,9 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     maxSessions: config.maxSessions,
     logger: logger.child({ module: "models" }),
   });
+  // Load the canonical executor before serving: the first request then runs at once, and a
+  // worker whose executor is not the one its environment declares stops here.
+  await store.warm();
   const runner = new Runner(store, {
     timeoutMs: config.inferenceTimeoutMs,
     logger: logger.child({ module: "runner" }),
