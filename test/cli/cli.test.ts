@@ -123,7 +123,9 @@ describe("verity CLI, end to end (real processes, a real local node, a real work
     expect(result.result.decoded.real).to.have.length(1);
     const verified = await verity(["verify", String(out.requestId)], env);
     expect(verified.code, verified.stdout + verified.stderr).to.equal(0);
-    expect(verified.stdout).to.match(/^ok\s+re-execution\s+re-ran the model locally: same output/m);
+    expect(verified.stdout).to.match(
+      /^ok\s+re-execution\s+re-ran the model in the canonical executor: same output/m,
+    );
     expect(verified.stdout).to.match(/^MATCHES: /m);
   });
 
