@@ -23,6 +23,7 @@ import { pino } from "pino";
 import {
   CANONICAL_EXECUTOR,
   ExecutorMismatchError,
+  WARM_UP_MODEL_BASE64,
   InferenceTimeoutError,
   ModelFetchError,
   ModelHashMismatchError,
@@ -544,6 +545,21 @@ describe("worker inference", function () {
         `verity-runtime 0.1.0, onnxruntime-web 1.30.0 wasm ${CANONICAL_EXECUTOR.wasmSha256.slice(0, 10)}…, ` +
           "1 thread, opt=basic",
       );
+    });
+
+    it("warms up with a model that is exactly encodeOnnx's one-node Identity graph", function () {
+      const identity = encodeOnnx({
+        name: "warm-up",
+        irVersion: ONNX_IR_VERSION,
+        opsetVersion: ONNX_OPSET_VERSION,
+        inputs: [{ name: "x", shape: [1] }],
+        outputs: [{ name: "y", shape: [1] }],
+        initializers: [],
+        nodes: [
+          { opType: "Identity", name: "identity", inputs: ["x"], outputs: ["y"], attributes: {} },
+        ],
+      });
+      expect(Buffer.from(identity).toString("base64")).to.equal(WARM_UP_MODEL_BASE64);
     });
 
     it("refuses a WebAssembly binary other than the pinned one, even after the real one loaded", async function () {

@@ -49,11 +49,20 @@ export class UnsupportedModelError extends Error {
   override name = "UnsupportedModelError";
 }
 
+/**
+ * A one-node model (Identity on a float32 [1]), written by `encodeOnnx` of @verity/models (a test
+ * checks these bytes against it). Creating a session of it is what makes onnxruntime-web compile
+ * and instantiate the `.wasm`: setting `wasmBinary` alone defers that to the first real model.
+ */
+export const WARM_UP_MODEL_BASE64 =
+  "CAgSDkB2ZXJpdHkvbW9kZWxzOkcKGgoBeBIBeRoIaWRlbnRpdHkiCElkZW50aXR5Egd3YXJtLXVwWg8KAXgSCgoICAESBAoCCAFiDwoBeRIKCggIARIECgIIAUIECgAQDQ==";
+
 let loaded: Promise<void> | undefined;
 
 /**
  * Loads the canonical executor from `wasm`, the bytes of `CANONICAL_EXECUTOR.wasmFile`, once per
- * process or page (later calls check their bytes and share the first load). Refuses bytes whose
+ * process or page (later calls check their bytes and share the first load), and instantiates it,
+ * so that the first model does not pay for compiling it (about 250 ms here). Refuses bytes whose
  * SHA-256 differs from the pinned one, and an onnxruntime-web module of another version, since
  * either would compute other bits under the same name.
  *
@@ -75,12 +84,15 @@ export async function loadCanonicalExecutor(wasm: Uint8Array): Promise<void> {
         `file shipped in onnxruntime-web ${CANONICAL_EXECUTOR.version}, unmodified`,
     );
   }
-  loaded ??= Promise.resolve().then(() => {
+  loaded ??= (async () => {
     ort.env.wasm.wasmBinary = wasm;
     ort.env.wasm.numThreads = CANONICAL_EXECUTOR.numThreads;
     ort.env.wasm.proxy = false;
     ort.env.logLevel = "error";
-  });
+    const warmUp = Uint8Array.from(atob(WARM_UP_MODEL_BASE64), (char) => char.charCodeAt(0));
+    await (await ort.InferenceSession.create(warmUp, canonicalSessionOptions())).release();
+  })();
+  loaded.catch(() => (loaded = undefined));
   return loaded;
 }
 
@@ -127,14 +139,7 @@ export async function createCanonicalSession(model: Uint8Array): Promise<Canonic
   }
   await loaded;
   const started = performance.now();
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: [CANONICAL_EXECUTOR.executionProvider],
-    graphOptimizationLevel: CANONICAL_EXECUTOR.graphOptimizationLevel,
-    executionMode: CANONICAL_EXECUTOR.executionMode,
-    intraOpNumThreads: CANONICAL_EXECUTOR.numThreads,
-    interOpNumThreads: CANONICAL_EXECUTOR.numThreads,
-    logSeverityLevel: 3,
-  });
+  const session = await ort.InferenceSession.create(model, canonicalSessionOptions());
   const problem = unsupportedSignature(session);
   if (problem !== undefined) {
     await session.release();
@@ -156,6 +161,17 @@ export async function createCanonicalSession(model: Uint8Array): Promise<Canonic
       return { output: output.data as Float32Array, dims: [...output.dims], runUs };
     },
     release: () => session.release(),
+  };
+}
+
+function canonicalSessionOptions(): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [CANONICAL_EXECUTOR.executionProvider],
+    graphOptimizationLevel: CANONICAL_EXECUTOR.graphOptimizationLevel,
+    executionMode: CANONICAL_EXECUTOR.executionMode,
+    intraOpNumThreads: CANONICAL_EXECUTOR.numThreads,
+    interOpNumThreads: CANONICAL_EXECUTOR.numThreads,
+    logSeverityLevel: 3,
   };
 }
 
