@@ -5,12 +5,11 @@
  * is ended by killing this process: a WebAssembly call cannot be interrupted from the same
  * thread, and a killed process frees its memory at once.
  *
- * Started by `InferenceHost` with `child_process.fork`. It loads the canonical `.wasm` itself and
- * reports its SHA-256 when ready, so the worker can check that the bits it computes are the ones
- * its environment declares.
+ * Started by `InferenceHost` with `child_process.fork`. It loads the canonical `.wasm` itself,
+ * which checks its SHA-256 against the pinned one, and says when it is ready or why it cannot be:
+ * a host never computes bits other than the ones the environment declares.
  */
 import {
-  CANONICAL_EXECUTOR,
   createCanonicalSession,
   loadCanonicalExecutor,
   type CanonicalSession,
@@ -66,12 +65,7 @@ async function handle(request: HostRequest): Promise<void> {
 let chain: Promise<unknown> = readCanonicalWasm()
   .then(loadCanonicalExecutor)
   .then(
-    () =>
-      reply({
-        kind: "ready",
-        executor: CANONICAL_EXECUTOR.version,
-        wasmSha256: CANONICAL_EXECUTOR.wasmSha256,
-      }),
+    () => reply({ kind: "ready" }),
     (error: Error) => {
       reply({ kind: "unusable", message: error.message });
       process.exit(1);

@@ -1,7 +1,6 @@
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import type { Logger } from "pino";
-import { CANONICAL_EXECUTOR } from "./executor.js";
 import { InferenceHostError, InferenceTimeoutError, ModelIncompatibleError } from "./errors.js";
 import type { HostReply, HostRequest } from "./protocol.js";
 
@@ -244,11 +243,14 @@ export class InferenceHost {
 
   private onReply(child: ChildProcess, reply: HostReply): void {
     if (child !== this.child) return;
-    if (reply.kind === "ready" || reply.kind === "unusable") {
-      const problem = this.checkVersions(child, reply);
-      this.loaded?.settle(
-        problem === undefined ? undefined : new InferenceHostError(problem, false),
-      );
+    if (reply.kind === "ready") {
+      this.loaded?.settle();
+      return;
+    }
+    if (reply.kind === "unusable") {
+      // Another binary or version: every host would say the same, so none is started again.
+      this.unusable = reply.message;
+      this.restart(child, new InferenceHostError(reply.message, false));
       return;
     }
     const head = this.queue[0];
@@ -264,26 +266,6 @@ export class InferenceHost {
     if (this.queue.length > 0) this.armHeadTimer();
     else this.disarm(child);
     head.resolve(reply);
-  }
-
-  /** The host must run the canonical executor that the environment declares, or nothing. */
-  private checkVersions(
-    child: ChildProcess,
-    reply: Extract<HostReply, { kind: "ready" | "unusable" }>,
-  ): string | undefined {
-    const problem =
-      reply.kind === "unusable"
-        ? reply.message
-        : reply.executor !== CANONICAL_EXECUTOR.version ||
-            reply.wasmSha256 !== CANONICAL_EXECUTOR.wasmSha256
-          ? `the inference host loaded onnxruntime-web ${reply.executor} (wasm ${reply.wasmSha256}), ` +
-            `not the canonical ${CANONICAL_EXECUTOR.version} (wasm ${CANONICAL_EXECUTOR.wasmSha256}); ` +
-            "reinstall so that one onnxruntime-web is resolved"
-          : undefined;
-    if (problem === undefined) return undefined;
-    this.unusable = problem;
-    this.restart(child, new InferenceHostError(problem, false));
-    return problem;
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: string | null): void {

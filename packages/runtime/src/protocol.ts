@@ -13,8 +13,8 @@ export type HostRequest =
   | { kind: "release"; session: number };
 
 export type HostReply =
-  /** The canonical executor loaded: its onnxruntime-web version and `.wasm` SHA-256. */
-  | { kind: "ready"; executor: string; wasmSha256: string }
+  /** The canonical executor is loaded (its `.wasm` checked against the pinned SHA-256). */
+  | { kind: "ready" }
   /** The canonical executor could not be loaded (another binary or version): nothing will run. */
   | { kind: "unusable"; message: string }
   | { kind: "created"; id: number; inputName: string; outputName: string; createMs: number }

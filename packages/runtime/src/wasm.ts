@@ -2,10 +2,8 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import {
   CANONICAL_EXECUTOR,
-  ExecutorMismatchError,
   createCanonicalSession,
   loadCanonicalExecutor,
-  sha256Hex,
   type CanonicalSession,
 } from "./executor.js";
 
@@ -15,22 +13,11 @@ export function canonicalWasmPath(): string {
 }
 
 /**
- * The canonical executor's binary, read from the installed onnxruntime-web and checked against
- * the pinned SHA-256: a process whose binary differs must not claim the canonical environment.
- *
- * @throws ExecutorMismatchError
+ * The canonical executor's binary as installed with onnxruntime-web. Not checked here:
+ * `loadCanonicalExecutor` checks its SHA-256, once, wherever the bytes come from.
  */
 export async function readCanonicalWasm(): Promise<Uint8Array> {
-  const path = canonicalWasmPath();
-  const bytes = new Uint8Array(await readFile(path));
-  const sha256 = await sha256Hex(bytes);
-  if (sha256 !== CANONICAL_EXECUTOR.wasmSha256) {
-    throw new ExecutorMismatchError(
-      `${path} has SHA-256 ${sha256}, not the canonical executor's ${CANONICAL_EXECUTOR.wasmSha256}: ` +
-        `reinstall onnxruntime-web ${CANONICAL_EXECUTOR.version} unmodified (pnpm install --frozen-lockfile)`,
-    );
-  }
-  return bytes;
+  return new Uint8Array(await readFile(canonicalWasmPath()));
 }
 
 /**
