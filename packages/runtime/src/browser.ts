@@ -13,6 +13,7 @@ export {
   CANONICAL_EXECUTOR,
   ExecutorMismatchError,
   UnsupportedModelError,
+  WARM_UP_MODEL_BASE64,
   createCanonicalSession,
   loadCanonicalExecutor,
   sha256Hex,

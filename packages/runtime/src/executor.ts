@@ -7,8 +7,7 @@
  * round to nearest even, no fused multiply-add outside relaxed SIMD), so the same `.wasm` binary
  * computes the same bits on x86-64, arm64 and in any engine. onnxruntime's native CPU kernels
  * pick code paths by the CPU's vector width (AVX2, AVX-512, NEON) and differ in the last ulp,
- * which is enough to cross a fixed-point rounding boundary. docs/determinism.md has the
- * measurements.
+ * which is enough to cross a fixed-point rounding boundary.
  *
  * This file imports only onnxruntime-web, so the explorer's page runs it unchanged. The caller
  * supplies the `.wasm` bytes (read from disk in Node, fetched in the page): they are hashed here

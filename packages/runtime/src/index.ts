@@ -11,13 +11,7 @@
  * const inference = await runner.run(model, inputBytes);
  * if (inference.ok) submit(inference.output); else reportFailure(inference.reason);
  */
-export * from "./circuit/index.js";
-export {
-  canonicalComponents,
-  currentEnvironment,
-  environmentFromComponents,
-} from "./environment.js";
-export type { Environment } from "./environment.js";
+export * from "./browser.js";
 export {
   InferenceHostError,
   InferenceTimeoutError,
@@ -25,16 +19,6 @@ export {
   ModelHashMismatchError,
   ModelIncompatibleError,
 } from "./errors.js";
-export {
-  CANONICAL_EXECUTOR,
-  ExecutorMismatchError,
-  UnsupportedModelError,
-  WARM_UP_MODEL_BASE64,
-  createCanonicalSession,
-  loadCanonicalExecutor,
-  sha256Hex,
-} from "./executor.js";
-export type { CanonicalRun, CanonicalSession } from "./executor.js";
 export { ModelStore } from "./modelStore.js";
 export type { LoadedModel, ModelStoreOptions, RegisteredModel } from "./modelStore.js";
 export { Runner } from "./runner.js";

@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { dequantizeInto } from "@verity/models";
 import { InferenceHostError, ModelHashMismatchError } from "./errors.js";
+import { sha256Hex } from "./executor.js";
 import { fetchModelBytes } from "./fetch.js";
 import { HostRestartedError, InferenceHost } from "./inferenceHost.js";
 import type { HostRunResult, HostSession } from "./inferenceHost.js";
@@ -255,7 +255,7 @@ export class ModelStore {
     const path = join(this.options.cacheDir, `${hex}.onnx`);
     const cached = await readIfExists(path);
     if (cached !== undefined) {
-      const actual = sha256(cached);
+      const actual = await sha256Hex(cached);
       if (actual === modelId) return { path, bytes: cached };
       // A corrupted cache is not the model's fault: drop it and fetch again, loudly.
       await rm(path, { force: true });
@@ -270,7 +270,7 @@ export class ModelStore {
       timeoutMs: this.options.fetchTimeoutMs,
       maxBytes: this.options.maxModelBytes,
     });
-    const actual = sha256(bytes);
+    const actual = await sha256Hex(bytes);
     if (actual !== modelId) {
       this.logger.error(
         { modelId, uri: model.uri, actual },
@@ -298,10 +298,6 @@ export class ModelStore {
     await writeFile(temporary, bytes);
     await rename(temporary, path);
   }
-}
-
-function sha256(bytes: Uint8Array): string {
-  return `0x${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
 async function readIfExists(path: string): Promise<Uint8Array | undefined> {

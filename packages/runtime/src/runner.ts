@@ -106,12 +106,7 @@ export class Runner {
       }
       throw error;
     }
-    return {
-      ok: true,
-      output: getBytes(encodeTensor(model.outputShape, outputValues)),
-      values: outputValues,
-      inferenceUs: result.runUs,
-    };
+    return answer(model, outputValues, result.runUs);
   }
 
   private async runCircuit(model: RegisteredModel, values: number[]): Promise<Inference> {
@@ -126,12 +121,7 @@ export class Runner {
       }
       throw error;
     }
-    return {
-      ok: true,
-      output: getBytes(encodeTensor(model.outputShape, outputValues)),
-      values: outputValues,
-      inferenceUs: (performance.now() - started) * 1000,
-    };
+    return answer(model, outputValues, (performance.now() - started) * 1000);
   }
 
   private program(model: RegisteredModel): Promise<ZkProgram> {
@@ -152,6 +142,16 @@ export class Runner {
     this.logger.debug({ modelId: model.modelId, reason, detail }, "input cannot be answered");
     return { ok: false, reason, detail };
   }
+}
+
+/** An answer: the fixed-point output values and their canonical encoding. */
+function answer(model: RegisteredModel, values: number[], inferenceUs: number): Inference {
+  return {
+    ok: true,
+    output: getBytes(encodeTensor(model.outputShape, values)),
+    values,
+    inferenceUs,
+  };
 }
 
 function sameDims(actual: readonly number[], expected: readonly number[]): boolean {

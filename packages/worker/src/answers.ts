@@ -9,7 +9,7 @@ interface CachedModel {
   model: Promise<ServedModel>;
   readAtMs: number;
   /** Settled as a model with a ZK commitment: final, never read again. */
-  zk: boolean;
+  circuit: boolean;
 }
 
 /** A registered model with the proof modes it allows (`proofModes` bitmask, as the registry has it). */
@@ -50,15 +50,15 @@ export class ModelAnswers {
    */
   model(modelId: string): Promise<ServedModel> {
     const cached = this.models.get(modelId);
-    if (cached && (cached.zk || Date.now() - cached.readAtMs < MODEL_REFRESH_MS))
+    if (cached && (cached.circuit || Date.now() - cached.readAtMs < MODEL_REFRESH_MS))
       return cached.model;
     const entry: CachedModel = {
       model: this.reader.model(modelId),
       readAtMs: Date.now(),
-      zk: false,
+      circuit: false,
     };
     entry.model.then(
-      (model) => (entry.zk = model.circuit === true),
+      (model) => (entry.circuit = model.circuit === true),
       () => this.models.delete(modelId),
     );
     this.models.set(modelId, entry);
