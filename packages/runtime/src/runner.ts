@@ -20,7 +20,7 @@ export type Inference =
   | { ok: false; reason: FailureReason; detail: string };
 
 export interface RunnerOptions {
-  /** Limit on one onnxruntime run; past it the run is killed and `InferenceTimeoutError` thrown. */
+  /** Limit on one executor run; past it the host is killed and `InferenceTimeoutError` thrown. */
   timeoutMs: number;
   logger: Logger;
 }

@@ -326,11 +326,10 @@ const PROOF_KINDS: Record<keyof typeof ProofMode, string> = {
 async function fetchAndCheckModel(
   runner: ModelRunner,
   model: RegisteredModel,
-): Promise<{ check: VerificationCheck; sha256?: string; path?: string }> {
+): Promise<{ check: VerificationCheck; sha256?: string }> {
   try {
-    const path = await runner.load(model);
+    await runner.load(model);
     return {
-      path,
       sha256: model.modelId,
       check: {
         name: "model",
