@@ -88,7 +88,7 @@ for (const setup of NODES) {
         );
       }
       expect(errorLines(worker)).to.deep.equal([]);
-      expect(health.statuses.length).to.be.greaterThan(20);
+      expect(health.statuses.length, "/healthz samples").to.be.greaterThan(0);
       expect(health.statuses.filter((status) => status !== 200)).to.deep.equal([]);
     });
 
