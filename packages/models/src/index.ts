@@ -4,6 +4,9 @@
  * - `encodeOnnx` / `decodeOnnx`: the subset of ONNX Verity uses, through protobufjs;
  * - `sampleModel`, `writeSampleModels`: the seeded sample models (credit-risk, mnist-mlp) that
  *   tests, the demo and the benchmarks share, byte-for-byte reproducible;
+ * - `probeModel`: seeded models with the kernels the determinism check covers (Conv, Softmax,
+ *   Sigmoid, LayerNormalization, a wide MatMul);
+ * - `mulberry32`, `uniform`: seeded randomness every machine reproduces bit for bit;
  * - `runFloat`: a float64 reference forward pass to check onnxruntime against;
  * - `quantize` / `dequantize`: the protocol's int32 fixed point.
  *
@@ -15,4 +18,6 @@
 export * from "./fixedPoint.js";
 export * from "./forward.js";
 export * from "./onnx.js";
+export * from "./probes.js";
+export * from "./random.js";
 export * from "./samples.js";

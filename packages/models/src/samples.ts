@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ONNX_IR_VERSION, ONNX_OPSET_VERSION, encodeOnnx } from "./onnx.js";
 import type { OnnxGraph, OnnxInitializer, OnnxNode } from "./onnx.js";
+import { mulberry32, uniform } from "./random.js";
 
 /**
  * The sample models that tests, the demo and benchmarks share. Their weights come from a seeded
@@ -34,26 +35,6 @@ export interface SampleModel {
 
 /** Fixed-point decimals of both samples: a real x travels as round(x · 10^6). */
 const SAMPLE_DECIMALS = 6;
-
-/**
- * mulberry32: a small, fast 32-bit PRNG (public domain), uniform in [0, 1). Integer ops and one
- * exact division, so identical on every JavaScript engine.
- */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** `count` values uniform in [-limit, limit), rounded to float32. */
-function uniform(random: () => number, count: number, limit: number): Float32Array {
-  return Float32Array.from({ length: count }, () => (random() * 2 - 1) * limit);
-}
 
 /** Gemm with transB = 1 (weights stored [out, in], as PyTorch's Linear exports them). */
 function denseLayer(
