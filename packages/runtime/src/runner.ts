@@ -22,7 +22,7 @@ export type Inference =
 export interface RunnerOptions {
   /**
    * Limit on one executor run, passed to the source: `ModelStore` kills its host past it and
-   * throws `InferenceTimeoutError`.
+   * throws `InferenceTimeoutError`; a page's `PageModels` cannot stop a run (see there).
    */
   timeoutMs: number;
   /** Default: none (a page has no pino). */
@@ -40,7 +40,7 @@ export interface RunnerOptions {
  *   fixed-point unit, which would put an honest worker on the losing side.
  *
  * Inputs are validated before the model is loaded, so a malformed request never costs a fetch.
- * Models come from a `ModelSource`: a worker's `ModelStore`, or one a web page implements.
+ * Models come from a `ModelSource`: a worker's `ModelStore`, or `PageModels` in a web page.
  */
 export class Runner {
   private readonly source: ModelSource;
