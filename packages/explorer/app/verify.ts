@@ -4,8 +4,8 @@
  * registry from the RPC node itself, fetches the canonical executor's `.wasm` and the model file,
  * refuses either unless its SHA-256 is the pinned one (the model's id), re-runs the model in
  * onnxruntime-web's WebAssembly build (or the circuit arithmetic of a ZK model), and checks the
- * proof with calls to the chain. The explorer's server serves bytes and answers no question: the
- * verdict is this page's own.
+ * proof with calls to the chain. The explorer's server computes nothing of the verdict; the bytes
+ * it relays are checked here.
  */
 import {
   CANONICAL_EXECUTOR,
