@@ -1,6 +1,9 @@
 import { expect } from "chai";
-import { mkdir } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { encodeTensor } from "@verity/contracts";
 import {
   ACCOUNTS,
@@ -11,10 +14,11 @@ import {
   type WorkerProcess,
 } from "@verity/devnet";
 import { startExplorer, type Explorer } from "@verity/explorer";
-import { launchChromium, type Browser, type Page } from "@verity/explorer/browser";
-import { sampleModel } from "@verity/models";
+import { launchChromium, type Browser, type Locator, type Page } from "@verity/explorer/browser";
+import { encodeOnnx, sampleModel } from "@verity/models";
 import {
   createVerityClient,
+  registerModel,
   requestInference,
   waitForResult,
   type VerityClient,
@@ -148,6 +152,57 @@ describe("explorer in headless Chromium", function () {
     await rows.nth(count).waitFor({ state: "detached" });
   }
 
+  /**
+   * Every URL the page requests while `action` runs (http and ws only: data: images are not the
+   * network). The verdict is computed in the page, so it may talk to its own server (the page,
+   * the .wasm, the model relay) and the RPC node, and to nothing else.
+   */
+  async function requestsDuring(action: () => Promise<void>): Promise<URL[]> {
+    const seen: URL[] = [];
+    const record = (request: { url(): string }) => {
+      const url = new URL(request.url());
+      if (/^(https?|wss?):$/.test(url.protocol)) seen.push(url);
+    };
+    page.on("request", record);
+    try {
+      await action();
+    } finally {
+      page.off("request", record);
+    }
+    return seen;
+  }
+
+  /** Verifies in the page: no `api/verify`, and only the explorer's and the node's origins. */
+  async function verifyInPage(): Promise<Locator> {
+    const panel = page.locator('[data-panel="verify independently"]');
+    const receipt = panel.locator('[data-testid="receipt"]');
+    const requests = await requestsDuring(async () => {
+      await page.click('[data-testid="verify"]');
+      // A receipt, or the problem that stopped the verification (said, rather than waited out).
+      await panel
+        .locator('[data-testid="receipt"], [role="alert"]')
+        .first()
+        .waitFor({ timeout: 60_000 });
+    });
+    if ((await receipt.count()) === 0) {
+      expect.fail(`no receipt: ${await panel.locator('[role="alert"]').textContent()}`);
+    }
+    const paths = requests.map((url) => url.pathname);
+    expect(paths.filter((path) => path.includes("api/verify"))).to.deep.equal([]);
+    const origins = new Set(requests.map((url) => url.origin));
+    const allowed = [new URL(explorer.url).origin, new URL(devnet.node.url).origin];
+    expect([...origins].filter((origin) => !allowed.includes(origin))).to.deep.equal([]);
+    // The RPC node is what the page reads the chain from while it verifies.
+    expect(origins).to.include(new URL(devnet.node.url).origin);
+    if (process.env.VERITY_TEST_LOGS === "1") {
+      const elapsed = await receipt.locator('[data-testid="elapsed"]').textContent();
+      console.log(
+        `      verified: ${elapsed}; requested ${paths.filter((p) => !p.startsWith("/api/config")).length} URLs`,
+      );
+    }
+    return receipt;
+  }
+
   async function screenshot(name: string, target: Page = page): Promise<void> {
     await target.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
   }
@@ -254,29 +309,51 @@ describe("explorer in headless Chromium", function () {
     await screenshot("request-mnist");
   });
 
-  it("Request detail: verify independently re-runs the model on the server and shows the receipt", async () => {
-    await open(`requests/${ids.credit}`);
-    await page.locator('[data-panel="output"] .meter').waitFor();
-    await page.click('[data-testid="verify"]');
-    const receipt = page.locator('[data-testid="receipt"]');
-    await receipt.waitFor({ timeout: 30_000 });
+  const ALL_CHECKS = ["input", "output", "model", "re-execution", "proof", "worker", "environment"];
+
+  async function expectAllChecksPass(receipt: Locator): Promise<void> {
     expect(await receipt.getAttribute("class")).to.include("verified");
     expect(await receipt.locator("h3").textContent()).to.include("Verified by re-execution");
-    for (const check of [
-      "input",
-      "output",
-      "model",
-      "re-execution",
-      "proof",
-      "worker",
-      "environment",
-    ]) {
+    for (const check of ALL_CHECKS) {
       expect(
         await receipt.locator(`tr[data-check="${check}"] .mark`).textContent(),
         `${check} check`,
       ).to.equal("✓");
     }
+    expect(await receipt.locator('[data-testid="elapsed"]').textContent()).to.match(
+      /^\d+ ms in this page/,
+    );
+  }
+
+  it("Request detail: verify independently re-runs the model in the page and shows the receipt", async () => {
+    // credit-risk has a ZK commitment: in every mode its answer is the circuit's arithmetic.
+    await open(`requests/${ids.credit}`);
+    await page.locator('[data-panel="output"] .meter').waitFor();
+    const receipt = await verifyInPage();
+    await expectAllChecksPass(receipt);
+    const ranIn = await receipt.locator('[data-testid="ran-in"]').textContent();
+    expect(ranIn).to.include("this page: the model's circuit arithmetic");
+    // The devnet's models are file:// uris, which a page cannot read: they come through the relay.
+    expect(await receipt.locator('tr[data-check="model"]').textContent()).to.include(
+      `from the explorer's relay (${explorer.url}api/models/${devnet.models["credit-risk"].modelId})`,
+    );
+    expect(ranIn).to.include(devnet.environment.id);
+    expect(ranIn).to.include("(the environment the worker signed)");
     await screenshot("request-credit-verified");
+  });
+
+  it("Request detail (mnist-mlp): verify independently runs onnxruntime-web's WebAssembly build in the page", async () => {
+    await open(`requests/${ids.mnist}`);
+    await page.locator('[data-panel="output"] .bar-row').first().waitFor();
+    const receipt = await verifyInPage();
+    await expectAllChecksPass(receipt);
+    expect(await receipt.locator('tr[data-check="re-execution"]').textContent()).to.include(
+      "re-ran the model in the canonical executor",
+    );
+    const ranIn = await receipt.locator('[data-testid="ran-in"]').textContent();
+    expect(ranIn).to.include("this page: onnxruntime-web 1.30.0 WebAssembly");
+    expect(ranIn).to.include(devnet.environment.id);
+    expect(ranIn).to.include("(the environment the worker signed)");
   });
 
   it("Request detail (ZK): the Groth16 proof, the verifier contracts that checked it, and a receipt", async () => {
@@ -296,11 +373,20 @@ describe("explorer in headless Chromium", function () {
         .locator('[data-panel="timeline"] li')
         .evaluateAll((items) => items.map((item) => item.getAttribute("data-event"))),
     ).to.deep.equal(["requested", "result submitted", "settled"]);
-    await page.click('[data-testid="verify"]');
-    const receipt = page.locator('[data-testid="receipt"]');
-    await receipt.waitFor({ timeout: 30_000 });
+    const receipt = await verifyInPage();
     expect(await receipt.locator("h3").textContent()).to.include("Verified by re-execution");
-    expect(await receipt.locator('tr[data-check="proof"] .mark').textContent()).to.equal("✓");
+    for (const check of ["model", "re-execution", "proof"]) {
+      expect(
+        await receipt.locator(`tr[data-check="${check}"] .mark`).textContent(),
+        `${check} check`,
+      ).to.equal("✓");
+    }
+    expect(await receipt.locator('tr[data-check="re-execution"]').textContent()).to.include(
+      "re-ran the model's circuit arithmetic",
+    );
+    expect(await receipt.locator('[data-testid="ran-in"]').textContent()).to.include(
+      "this page: the model's circuit arithmetic",
+    );
     await screenshot("request-zk-verified");
   });
 
@@ -339,6 +425,78 @@ describe("explorer in headless Chromium", function () {
     await screenshot("workers");
   });
 
+  it("a dishonest worker's result: the page's re-execution differs, and it says Does not verify", async () => {
+    const dishonest = await spawnWorker(devnet, {
+      account: ACCOUNTS.firstWorker + 1,
+      settings: { dishonest: true },
+    });
+    try {
+      await dishonest.httpUrl();
+      const { requestId } = await requestInference(client, {
+        modelId: devnet.models["credit-risk"].modelId,
+        input: sampleModel("credit-risk").sampleInput(5),
+        assignee: dishonest.address,
+      });
+      await waitForResult(client, { requestId, until: "final", timeoutMs: 60_000 });
+      await open(`requests/${requestId}`);
+      await page.locator('[data-panel="output"] .meter').waitFor();
+      const receipt = await verifyInPage();
+      expect(await receipt.getAttribute("class")).to.include("mismatch");
+      expect(await receipt.locator("h3").textContent()).to.include("Does not verify");
+      const mark = (check: string) =>
+        receipt.locator(`tr[data-check="${check}"] .mark`).textContent();
+      expect(await mark("re-execution")).to.equal("✗");
+      // It is the output that is wrong: the model, the signature and the worker all check out.
+      for (const check of ["model", "proof", "worker"]) {
+        expect(await mark(check), `${check} check`).to.equal("✓");
+      }
+      expect(await receipt.locator('[data-testid="failed-checks"]').textContent()).to.equal(
+        "Failed check: re-execution",
+      );
+      expect(await receipt.textContent()).to.match(/re-execution check failed/);
+      await screenshot("request-dishonest-mismatch");
+    } finally {
+      await dishonest.stop();
+    }
+  });
+
+  it("the relay serves a registered model's bytes only when they hash to its id", async () => {
+    const relay = (modelId: string) => fetch(`${explorer.url}api/models/${modelId}`);
+    const credit = await relay(devnet.models["credit-risk"].modelId);
+    expect(credit.status).to.equal(200);
+    const bytes = new Uint8Array(await credit.arrayBuffer());
+    expect(`0x${createHash("sha256").update(bytes).digest("hex")}`).to.equal(
+      devnet.models["credit-risk"].modelId,
+    );
+    expect((await relay(`0x${"ab".repeat(32)}`)).status).to.equal(404);
+    expect((await relay("0x1234")).status).to.equal(404);
+
+    // A model whose uri serves another file: the relay refuses to pass it on, and says why.
+    const dir = await mkdtemp(join(tmpdir(), "verity-relay-"));
+    try {
+      const graph = { ...sampleModel("credit-risk").graph, name: "relay-swapped" };
+      const file = join(dir, "swapped.onnx");
+      await writeFile(file, encodeOnnx({ ...graph, name: "something else" }));
+      const { model } = await registerModel(client, {
+        bytes: encodeOnnx(graph),
+        uri: pathToFileURL(file).href,
+      });
+      const refused = await relay(model.modelId);
+      expect(refused.status).to.equal(502);
+      expect(refused.statusText).to.match(
+        /^Not the registered model: the file at file:.* hashes to 0x/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("api/verify still verifies on the server, for scripts (the page does not use it)", async () => {
+    const response = await fetch(`${explorer.url}api/verify/${ids.mnist}`, { method: "POST" });
+    const body = (await response.json()) as { receipt?: { matches: boolean; summary: string } };
+    expect(body.receipt?.matches, JSON.stringify(body)).to.equal(true);
+  });
+
   it("a fresh deployment: every page says it is empty and how to fill it", async () => {
     const fresh = await startDevnet({ models: [] });
     const empty = await startExplorer({
@@ -374,7 +532,7 @@ describe("explorer in headless Chromium", function () {
     await problem.waitFor();
     expect(await problem.locator("h2").textContent()).to.equal("Unknown request");
     expect(await problem.textContent()).to.include("Request 999 does not exist on this hub");
-    expect(await problem.textContent()).to.include("this hub has 5 requests");
+    expect(await problem.textContent()).to.include("this hub has 6 requests");
     await screenshot("unknown-request");
   });
 
@@ -449,7 +607,7 @@ describe("explorer in headless Chromium", function () {
     const problem = page.locator('[role="alert"]');
     await problem.waitFor();
     expect(await problem.locator("h2").textContent()).to.equal("Lost the node");
-    expect(await page.locator("tr[data-request]").count()).to.equal(5);
+    expect(await page.locator("tr[data-request]").count()).to.equal(6);
     expect(await page.locator('[data-testid="chain-badge"]').textContent()).to.include(
       "reconnecting",
     );

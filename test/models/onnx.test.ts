@@ -1,4 +1,8 @@
 import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { openCanonicalSession } from "@verity/runtime";
 import {
   ForwardError,
@@ -97,6 +101,38 @@ describe("ONNX encoding", function () {
     // sampleModel's Gemm nodes carry alpha: 1, beta: 1; a session would refuse them as INTs.
     const session = await openCanonicalSession(sampleModel("credit-risk").bytes);
     await session.release();
+  });
+
+  it("decodes without compiling code from strings, as a page whose CSP forbids eval must", async function () {
+    this.timeout(30_000);
+    // Node's flag refuses eval and new Function, as the explorer's CSP does: protobufjs's
+    // generated decoders are compiled that way, so decodeOnnx must not use them.
+    const dir = await mkdtemp(join(tmpdir(), "verity-onnx-"));
+    try {
+      const file = join(dir, "mnist-mlp.onnx");
+      await writeFile(file, sampleModel("mnist-mlp").bytes);
+      const script =
+        'import { readFileSync } from "node:fs"; import { decodeOnnx } from "@verity/models";' +
+        "const graph = decodeOnnx(new Uint8Array(readFileSync(process.argv[1])));" +
+        "process.stdout.write(JSON.stringify({ name: graph.name, nodes: graph.nodes.length }));";
+      const output = execFileSync(
+        process.execPath,
+        [
+          "--disallow-code-generation-from-strings",
+          "--import",
+          "tsx",
+          "--input-type=module",
+          "-e",
+          script,
+          file,
+        ],
+        { encoding: "utf8" },
+      );
+      const { graph } = sampleModel("mnist-mlp");
+      expect(JSON.parse(output)).to.deep.equal({ name: graph.name, nodes: graph.nodes.length });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses bytes that are not protobuf", function () {

@@ -7,7 +7,7 @@ import {
   BaseError,
   createVerityClient,
 } from "@verity/sdk";
-import type { ExplorerConfig, Problem } from "../src/api.js";
+import { isProblem, type ExplorerConfig, type Problem } from "../src/api.js";
 import { ChainIndex } from "./chain.js";
 import { Hex, ProblemView } from "./components.js";
 import { duration } from "./format.js";
@@ -77,14 +77,26 @@ export function App() {
           </ProblemView>
         )}
         {connection.kind === "ready" && (
-          <Ready index={connection.index} onReset={() => setAttempt((n) => n + 1)} />
+          <Ready
+            index={connection.index}
+            config={connection.config}
+            onReset={() => setAttempt((n) => n + 1)}
+          />
         )}
       </main>
     </div>
   );
 }
 
-function Ready({ index, onReset }: { index: ChainIndex; onReset: () => void }) {
+function Ready({
+  index,
+  config,
+  onReset,
+}: {
+  index: ChainIndex;
+  config: ExplorerConfig;
+  onReset: () => void;
+}) {
   useSyncExternalStore(index.subscribe, index.getVersion);
   const route = useRoute();
   useEffect(() => {
@@ -107,7 +119,7 @@ function Ready({ index, onReset }: { index: ChainIndex; onReset: () => void }) {
       ) : page === "workers" ? (
         <WorkersPage index={index} />
       ) : page === "requests" && id !== undefined ? (
-        <RequestDetailPage key={id} index={index} id={id} />
+        <RequestDetailPage key={id} index={index} config={config} id={id} />
       ) : (
         <RequestsPage index={index} query={route.query} />
       )}
@@ -208,8 +220,4 @@ function describeProblem(error: unknown, config: ExplorerConfig | undefined): Pr
     return { title: "Cannot read Verity", message: error.shortMessage, fix: error.fix };
   }
   return { title: "Cannot read Verity", message: String(error) };
-}
-
-function isProblem(value: unknown): value is Problem {
-  return typeof value === "object" && value !== null && "title" in value && "message" in value;
 }

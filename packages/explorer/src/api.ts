@@ -1,13 +1,32 @@
 /**
- * The JSON the explorer's server gives the page: its configuration, what the workers' metrics
- * endpoints say, and independent-verification receipts. Both sides import these types.
+ * What the explorer's server gives the page: its configuration, what the workers' metrics
+ * endpoints say, the bytes the page verifies with (the executor's `.wasm`, model files by id),
+ * and server-side verification receipts. Both sides import these types and paths.
  */
 import type { VerificationReceipt } from "@verity/sdk";
 
+/**
+ * `GET executor/ort-wasm-simd-threaded.wasm`: the canonical executor's binary, as installed with
+ * onnxruntime-web. The page refuses it unless its SHA-256 is the pinned one.
+ */
+export const EXECUTOR_WASM_PATH = "executor/ort-wasm-simd-threaded.wasm";
+
+/**
+ * `GET api/models/<modelId>`: the relay. The registered model's bytes, fetched by the server from
+ * the model's uri (a page cannot read `file://`, and may not reach the host), served only when
+ * they hash to `<modelId>`. The page hashes them again and trusts nothing but that.
+ */
+export const MODEL_RELAY_PATH = "api/models/";
+
 /** `GET api/config`: where the page reads the chain from. */
 export interface ExplorerConfig {
-  /** The JSON-RPC endpoint the page talks to (the only network access it has). */
+  /** The JSON-RPC endpoint the page talks to. */
   rpcUrl: string;
+  /**
+   * Where the page fetches `ipfs://` models (`<gateway><cid>/<path>`); absent: through the relay.
+   * The gateway must send CORS headers.
+   */
+  ipfsGateway?: string;
   /** The InferenceHub; absent when the server could not find one (see `problem`). */
   hubAddress?: string;
   /** The chain the explorer expects, when it was told one; another chain is an error. */
@@ -25,6 +44,11 @@ export interface Problem {
   title: string;
   message: string;
   fix?: string;
+}
+
+/** Whether a thrown value is a `Problem` (the server and the page throw them as they are). */
+export function isProblem(value: unknown): value is Problem {
+  return typeof value === "object" && value !== null && "title" in value && "message" in value;
 }
 
 /** `GET api/workers`: one entry per configured worker metrics endpoint. */
@@ -62,8 +86,9 @@ export interface WorkerMetricsSummary {
 }
 
 /**
- * `POST api/verify/:id`: the SDK's `VerificationReceipt` with every bigint as a decimal string,
- * or what stopped the verification.
+ * `POST api/verify/:id`: verification on the server (the SDK's `verifyResult` in Node), for
+ * scripts; the page's button verifies in the page. The receipt with every bigint as a decimal
+ * string, or what stopped the verification.
  */
 export type VerifyResponse = { receipt: JsonReceipt } | { problem: Problem };
 

@@ -26,4 +26,4 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-export type { Browser, Page } from "playwright-core";
+export type { Browser, Locator, Page } from "playwright-core";

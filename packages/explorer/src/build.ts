@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Plugin } from "vite";
 
 /** The explorer's package directory. */
 const PACKAGE_DIR = fileURLToPath(new URL("../", import.meta.url));
@@ -12,6 +13,7 @@ const BUNDLED_SOURCES = [
   join(PACKAGE_DIR, "../contracts/src"),
   join(PACKAGE_DIR, "../contracts/typechain"),
   join(PACKAGE_DIR, "../models/src"),
+  join(PACKAGE_DIR, "../runtime/src"),
 ];
 /** Where the built page goes; the server serves it from here. */
 export const DEFAULT_DIST_DIR = join(PACKAGE_DIR, "dist");
@@ -26,8 +28,14 @@ export interface BuildAppOptions {
 
 /**
  * Builds the page with Vite into `outDir` when it is missing or older than its sources (the app,
- * and the SDK, contracts and models packages it bundles). The SDK's Node-only corners (deployment
- * files, @verity/runtime's Node model store, pino) are replaced with small stand-ins.
+ * and the SDK, contracts, models and runtime packages it bundles). The SDK's Node-only corners
+ * (deployment files, @verity/runtime's Node model store, pino) are replaced with small stand-ins.
+ *
+ * onnxruntime-web is bundled as its plain-WebAssembly build (`onnxruntime-web/wasm`), the one
+ * whose JavaScript glue goes with the pinned `ort-wasm-simd-threaded.wasm`: a browser resolving
+ * the package's main entry gets the WebGPU (JSEP) build, whose glue expects another binary. The
+ * glue is bundled into the page, so no `.mjs` is fetched at run time; the `.wasm` is not bundled:
+ * the page fetches it from the server (`EXECUTOR_WASM_PATH`) and checks its SHA-256.
  *
  * @returns whether it built.
  */
@@ -54,8 +62,10 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<boolean> 
         { find: /^node:[a-z/]+$/, replacement: shim("node.ts") },
         { find: /^pino$/, replacement: shim("pino.ts") },
         { find: /^@verity\/runtime$/, replacement: shim("runtime.ts") },
+        { find: /^onnxruntime-web$/, replacement: "onnxruntime-web/wasm" },
       ],
     },
+    plugins: [dropBundledWasm],
     oxc: { jsx: { runtime: "automatic", development: false } },
     define: { "process.env.NODE_ENV": JSON.stringify("production") },
     build: {
@@ -68,6 +78,21 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<boolean> 
   });
   return true;
 }
+
+/**
+ * Drops the copy of onnxruntime-web's `.wasm` that Vite emits for the glue's fallback URL
+ * (`new URL("ort-wasm-simd-threaded.wasm", import.meta.url)`). The page never loads it from there
+ * (`loadCanonicalExecutor` hands onnxruntime the bytes the page fetched and checked), and 14 MB
+ * copied into dist/ on every build would be a second, unpinned path to the binary.
+ */
+const dropBundledWasm: Plugin = {
+  name: "verity:drop-bundled-wasm",
+  generateBundle(_options, bundle) {
+    for (const [name, file] of Object.entries(bundle)) {
+      if (file.type === "asset" && name.endsWith(".wasm")) delete bundle[name];
+    }
+  },
+};
 
 async function isFresh(outDir: string): Promise<boolean> {
   let built: number;

@@ -5,9 +5,10 @@ import { DEFAULT_EXPLORER_PORT, startExplorer } from "./server.js";
 
 const USAGE = `Usage: pnpm explorer [options]
 
-Serves the Verity explorer on 127.0.0.1. The page reads the chain from the RPC endpoint directly
-(nothing else); the server re-executes results for "verify independently" and reads workers'
-metrics.
+Serves the Verity explorer on 127.0.0.1. The page reads the chain from the RPC endpoint directly,
+and "verify independently" runs in the page: it re-executes the model itself, on bytes it checks
+against their pinned hashes. The server serves the page, the executor's .wasm and model files
+by id (a relay; the page trusts none of it), and reads workers' metrics.
 
 Options (environment variable in brackets):
   --rpc-url URL              JSON-RPC endpoint [VERITY_RPC_URL] (default http://127.0.0.1:8545)
@@ -20,6 +21,8 @@ Options (environment variable in brackets):
                              a worker's /healthz + /metrics base URL, optionally with its address;
                              repeatable [VERITY_WORKER_METRICS, comma-separated]
                              (default http://127.0.0.1:9464, the worker's default port)
+  --ipfs-gateway URL         an IPFS gateway that sends CORS headers: the page fetches ipfs://
+                             models from it [VERITY_IPFS_GATEWAY] (default: through the relay)
   --poll-interval-ms N       how often the page polls (default 1000)
   -h, --help                 this text
 
@@ -40,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
         port: { type: "string" },
         "worker-metrics": { type: "string", multiple: true },
         "poll-interval-ms": { type: "string" },
+        "ipfs-gateway": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -68,8 +72,10 @@ export async function main(argv: string[]): Promise<number> {
       port: optionalInteger("--port", parsed.port ?? env.VERITY_EXPLORER_PORT),
       pollIntervalMs: optionalInteger("--poll-interval-ms", parsed["poll-interval-ms"]),
       workerEndpoints: metrics?.map(parseWorkerEndpoint),
+      ipfsGateway: parsed["ipfs-gateway"] ?? env.VERITY_IPFS_GATEWAY,
     };
     if (options.rpcUrl !== undefined) new URL(options.rpcUrl);
+    if (options.ipfsGateway !== undefined) new URL(options.ipfsGateway);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
     return 2;

@@ -4,19 +4,28 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { deployments } from "@verity/contracts";
+import { canonicalWasmPath } from "@verity/runtime";
 import {
   BaseError,
   DEFAULT_RPC_URL,
   createModelRunner,
-  createVerityClient,
   verifyResult,
   type ModelRunner,
   type VerificationReceipt,
-  type VerityClient,
 } from "@verity/sdk";
-import type { ExplorerConfig, JsonReceipt, Problem, VerifyResponse } from "./api.js";
+import {
+  EXECUTOR_WASM_PATH,
+  MODEL_RELAY_PATH,
+  isProblem,
+  type ExplorerConfig,
+  type JsonReceipt,
+  type Problem,
+  type VerifyResponse,
+} from "./api.js";
 import { DEFAULT_DIST_DIR, buildApp } from "./build.js";
+import { createConnection, type Connection } from "./connection.js";
 import { readWorkerEndpoint, type WorkerEndpoint } from "./metrics.js";
+import { createModelRelay } from "./relay.js";
 
 /** The port `pnpm explorer` listens on unless told otherwise: next to a node's 8545. */
 export const DEFAULT_EXPLORER_PORT = 8555;
@@ -34,6 +43,12 @@ export interface ExplorerOptions {
   pollIntervalMs?: number;
   /** Workers' `/healthz` + `/metrics` base URLs; default the worker's default, 127.0.0.1:9464. */
   workerEndpoints?: readonly WorkerEndpoint[];
+  /**
+   * An IPFS gateway that sends CORS headers: the page fetches `ipfs://` models from it directly
+   * (and the CSP allows it). Default `VERITY_IPFS_GATEWAY`; without one, `ipfs://` models come
+   * through the relay, which uses `http://127.0.0.1:8080/ipfs/`.
+   */
+  ipfsGateway?: string;
   /** Port on 127.0.0.1; 0 picks a free one. Default 8555. */
   port?: number;
   /** Where the built page is; built there first when missing or stale. */
@@ -55,16 +70,23 @@ const CONTENT_TYPES: Record<string, string> = {
   ".svg": "image/svg+xml",
   ".png": "image/png",
   ".ico": "image/x-icon",
+  ".wasm": "application/wasm",
 };
+
+/** The relay's gateway for `ipfs://` uris when none is configured: a local IPFS node's. */
+const LOCAL_IPFS_GATEWAY = "http://127.0.0.1:8080/ipfs/";
 
 /**
  * Starts the explorer: builds the page if needed and serves it on 127.0.0.1, with
- * - `GET api/config`: the RPC URL and hub the page reads (the page talks to that node directly,
- *   and a Content-Security-Policy allows it nothing else);
+ * - `GET api/config`: the RPC URL and hub the page reads (the page talks to that node directly);
  * - `GET api/workers`: each configured worker's `/healthz` and `/metrics`, read here because a
  *   page may not fetch another origin that sends no CORS headers;
- * - `POST api/verify/:id`: the SDK's `verifyResult` (fetch the model, check its hash, re-run it
- *   with onnxruntime, check the proof), which needs Node.
+ * - `GET executor/ort-wasm-simd-threaded.wasm` and `GET api/models/<modelId>` (the relay,
+ *   `relay.ts`): the bytes the page verifies with. "Verify independently" runs in the page: it
+ *   checks the `.wasm` and each model file against their pinned hashes itself, so the verdict
+ *   trusts neither this server nor the hosts the bytes come from;
+ * - `POST api/verify/:id`: the same verification on this server (the SDK's `verifyResult` in
+ *   Node), for scripts that want a receipt without a browser.
  *
  * @example
  * const explorer = await startExplorer({ rpcUrl: devnet.node.url, hubAddress });
@@ -76,19 +98,24 @@ export async function startExplorer(options: ExplorerOptions = {}): Promise<Expl
   const configuredHub = options.hubAddress ?? process.env.VERITY_HUB_ADDRESS;
   const distDir = options.distDir ?? DEFAULT_DIST_DIR;
   const endpoints = options.workerEndpoints ?? [{ url: "http://127.0.0.1:9464" }];
+  const ipfsGateway = options.ipfsGateway ?? process.env.VERITY_IPFS_GATEWAY;
   await buildApp({ outDir: distDir });
 
-  const verifier = createVerifier({
+  const connection = createConnection({
     rpcUrl,
     chainId: options.chainId,
     fromBlock: options.fromBlock,
     hub: () => resolveHub(rpcUrl, configuredHub),
   });
+  const verifier = createVerifier(connection);
+  const relay = createModelRelay({ connection, ipfsGateway: ipfsGateway ?? LOCAL_IPFS_GATEWAY });
+  const csp = contentSecurityPolicy(rpcUrl, ipfsGateway);
 
   const config = async (): Promise<ExplorerConfig> => {
     const hub = await resolveHub(rpcUrl, configuredHub);
     return {
       rpcUrl,
+      ipfsGateway,
       hubAddress: hub.address,
       chainId: options.chainId === undefined ? undefined : String(options.chainId),
       fromBlock: options.fromBlock ?? 0,
@@ -112,6 +139,18 @@ export async function startExplorer(options: ExplorerOptions = {}): Promise<Expl
     if (path === "/api/workers" && req.method === "GET") {
       return sendJson(res, 200, await Promise.all(endpoints.map((e) => readWorkerEndpoint(e))));
     }
+    if (path.startsWith(`/${MODEL_RELAY_PATH}`) && req.method === "GET") {
+      const modelId = path.slice(MODEL_RELAY_PATH.length + 1);
+      if (!/^0x[0-9a-fA-F]{64}$/.test(modelId)) {
+        return sendJson(res, 404, {
+          problem: { title: "Not a model id", message: `${path}: expected 0x and 64 hex digits` },
+        });
+      }
+      return relay(modelId.toLowerCase(), res);
+    }
+    if (path === `/${EXECUTOR_WASM_PATH}` && (req.method === "GET" || req.method === "HEAD")) {
+      return sendStatic(res, canonicalWasmPath(), path, csp);
+    }
     const verify = /^\/api\/verify\/(\d+)$/.exec(path);
     if (verify && req.method === "POST") {
       // Only the explorer's own page may start a (CPU-bound) re-execution.
@@ -132,7 +171,7 @@ export async function startExplorer(options: ExplorerOptions = {}): Promise<Expl
       res.writeHead(405, { allow: "GET, HEAD" }).end();
       return;
     }
-    await sendFile(res, distDir, path === "/" ? "/index.html" : path, rpcUrl);
+    await sendFile(res, distDir, path === "/" ? "/index.html" : path, csp);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -147,6 +186,7 @@ export async function startExplorer(options: ExplorerOptions = {}): Promise<Expl
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await verifier.close();
+      connection.close();
     },
   };
 }
@@ -184,45 +224,24 @@ async function resolveHub(
   }
 }
 
-interface VerifierOptions {
-  rpcUrl: string;
-  chainId?: bigint | number;
-  fromBlock?: number;
-  hub: () => Promise<{ address?: string; problem?: Problem }>;
-}
-
 /**
- * Runs `verifyResult` for the page: one client and one model runner (an onnxruntime host
- * process), made on first use and kept, and one verification at a time.
+ * Runs `verifyResult` on the server, for `POST api/verify/:id`: one model runner (an onnxruntime
+ * host process), made on first use and kept, and one verification at a time.
  */
-function createVerifier(options: VerifierOptions) {
-  let client: VerityClient | undefined;
+function createVerifier(connection: Connection) {
   let runner: ModelRunner | undefined;
   let queue: Promise<unknown> = Promise.resolve();
 
   async function verify(requestId: bigint): Promise<VerifyResponse> {
     const started = performance.now();
     try {
-      const hub = await options.hub();
-      if (hub.problem) return { problem: hub.problem };
-      if (client === undefined || client.addresses.inferenceHub !== hub.address) {
-        client?.destroy();
-        client = undefined;
-        client = await createVerityClient({
-          rpcUrl: options.rpcUrl,
-          hubAddress: hub.address,
-          chainId: options.chainId,
-          fromBlock: options.fromBlock,
-        });
-      }
+      const client = await connection.client();
       runner ??= await createModelRunner();
       const receipt = await verifyResult(client, { requestId, runner });
       return { receipt: toJsonReceipt(receipt, performance.now() - started) };
     } catch (error) {
-      // A node restarted under the same URL is a new chain: connect afresh next time.
-      client?.destroy();
-      client = undefined;
-      return { problem: toProblem(error) };
+      connection.reset();
+      return { problem: isProblem(error) ? error : toProblem(error) };
     }
   }
 
@@ -234,7 +253,6 @@ function createVerifier(options: VerifierOptions) {
     },
     close: async () => {
       await queue;
-      client?.destroy();
       await runner?.close();
     },
   };
@@ -269,17 +287,43 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/**
+ * What the page may load and talk to. Scripts only from here, plus compiling WebAssembly
+ * (`'wasm-unsafe-eval'`: the canonical executor; no JavaScript eval). Connections to this server
+ * (config, workers, the `.wasm`, the relay), the one RPC node, the IPFS gateway when one is
+ * configured, and https model hosts: a model at an https uri is fetched from it directly (the
+ * page hashes what it gets). A cleartext http uri comes through the relay instead.
+ */
+function contentSecurityPolicy(rpcUrl: string, ipfsGateway: string | undefined): string {
+  const connect = ["'self'", new URL(rpcUrl).origin];
+  if (ipfsGateway !== undefined) connect.push(new URL(ipfsGateway).origin);
+  connect.push("https:");
+  return (
+    `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src ${connect.join(" ")}; ` +
+    "img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'"
+  );
+}
+
 async function sendFile(
   res: ServerResponse,
   distDir: string,
   path: string,
-  rpcUrl: string,
+  csp: string,
 ): Promise<void> {
   const file = normalize(join(distDir, path));
   if (!file.startsWith(normalize(distDir))) {
     res.writeHead(404).end();
     return;
   }
+  await sendStatic(res, file, path, csp);
+}
+
+async function sendStatic(
+  res: ServerResponse,
+  file: string,
+  path: string,
+  csp: string,
+): Promise<void> {
   try {
     if (!(await stat(file)).isFile()) throw new Error("not a file");
   } catch {
@@ -288,10 +332,7 @@ async function sendFile(
   }
   res.writeHead(200, {
     "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
-    // The page may talk to its own server and to the one RPC endpoint, and to nothing else.
-    "content-security-policy":
-      `default-src 'self'; connect-src 'self' ${new URL(rpcUrl).origin}; ` +
-      "img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'",
+    "content-security-policy": csp,
     "cache-control": path === "/index.html" ? "no-store" : "max-age=3600",
   });
   createReadStream(file).pipe(res);

@@ -1,4 +1,5 @@
 import protobuf from "protobufjs";
+import { decodeMessage } from "./wire.js";
 
 /**
  * Reads and writes the small part of ONNX that Verity's models use: float32 tensors with static
@@ -344,7 +345,7 @@ function encodeValueInfo(info: OnnxValueInfo) {
 export function decodeOnnx(bytes: Uint8Array): OnnxGraph {
   let message: ModelMessage;
   try {
-    message = ModelProto.toObject(ModelProto.decode(bytes), { defaults: false }) as ModelMessage;
+    message = decodeMessage(ModelProto, bytes) as ModelMessage;
   } catch (error) {
     throw new OnnxFormatError(
       `not an ONNX model: the ${bytes.length} bytes do not parse as a protobuf ModelProto ` +

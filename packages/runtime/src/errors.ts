@@ -1,4 +1,7 @@
-/** Errors of the model store and runner. Each message says what went wrong and what to do. */
+/**
+ * Errors of the model sources (`ModelStore`, `PageModels`) and the runner. Each message says what
+ * went wrong and what to do.
+ */
 
 /** The model file could not be fetched from its uri. */
 export class ModelFetchError extends Error {
@@ -62,4 +65,12 @@ export class InferenceHostError extends Error {
  */
 export class ModelIncompatibleError extends Error {
   override name = "ModelIncompatibleError";
+}
+
+/**
+ * A page could not fetch the canonical executor's `.wasm` binary from the URL it was given. The
+ * page's server must serve the file shipped in onnxruntime-web, unmodified, at that URL.
+ */
+export class ExecutorFetchError extends Error {
+  override name = "ExecutorFetchError";
 }

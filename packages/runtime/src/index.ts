@@ -12,15 +12,8 @@
  * if (inference.ok) submit(inference.output); else reportFailure(inference.reason);
  */
 export * from "./browser.js";
-export {
-  InferenceHostError,
-  InferenceTimeoutError,
-  ModelFetchError,
-  ModelHashMismatchError,
-  ModelIncompatibleError,
-} from "./errors.js";
+export { fetchModelBytes } from "./fetch.js";
+export type { FetchOptions } from "./fetch.js";
 export { ModelStore } from "./modelStore.js";
-export type { LoadedModel, ModelStoreOptions, RegisteredModel } from "./modelStore.js";
-export { Runner } from "./runner.js";
-export type { Inference, RunnerOptions } from "./runner.js";
+export type { LoadedModel, ModelStoreOptions } from "./modelStore.js";
 export { canonicalWasmPath, openCanonicalSession, readCanonicalWasm } from "./wasm.js";

@@ -7,21 +7,7 @@ import { sha256Hex } from "./executor.js";
 import { fetchModelBytes } from "./fetch.js";
 import { HostRestartedError, InferenceHost } from "./inferenceHost.js";
 import type { HostRunResult, HostSession } from "./inferenceHost.js";
-
-/** What the worker knows of a model from the ModelRegistry. */
-export interface RegisteredModel {
-  /** 0x-prefixed SHA-256 of the ONNX bytes. */
-  modelId: string;
-  uri: string;
-  inputShape: readonly number[];
-  outputShape: readonly number[];
-  decimals: number;
-  /**
-   * Answered by the circuit's integer arithmetic instead of the float executor: true for a model
-   * with a ZK commitment, whose results a proof of that arithmetic decides. Default false.
-   */
-  circuit?: boolean;
-}
+import type { ModelSource, RegisteredModel } from "./modelSource.js";
 
 export interface ModelStoreOptions {
   /** Verified model files live here as `<sha256 hex>.onnx`. */
@@ -88,7 +74,7 @@ class OpenModel implements LoadedModel {
  * not. Sessions live in the inference host process (see `InferenceHost`), at most `maxSessions`,
  * least recently used released first.
  */
-export class ModelStore {
+export class ModelStore implements ModelSource {
   private readonly options: Required<ModelStoreOptions>;
   private readonly logger: Logger;
   private readonly host: InferenceHost;

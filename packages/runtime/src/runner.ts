@@ -4,7 +4,7 @@ import { FailureReason, MalformedTensorError, decodeTensor, encodeTensor } from 
 import { FixedPointError, decodeOnnx, quantize } from "@verity/models";
 import { ZkRangeError, compileOnnx, execute, type ZkProgram } from "./circuit/index.js";
 import { ModelIncompatibleError } from "./errors.js";
-import type { ModelStore, RegisteredModel } from "./modelStore.js";
+import type { ModelSource, RegisteredModel } from "./modelSource.js";
 
 /** The outcome of one request: an answer, or why the input cannot be answered. */
 export type Inference =
@@ -20,9 +20,13 @@ export type Inference =
   | { ok: false; reason: FailureReason; detail: string };
 
 export interface RunnerOptions {
-  /** Limit on one executor run; past it the host is killed and `InferenceTimeoutError` thrown. */
+  /**
+   * Limit on one executor run, passed to the source: `ModelStore` kills its host past it and
+   * throws `InferenceTimeoutError`; a page's `PageModels` cannot stop a run (see there).
+   */
   timeoutMs: number;
-  logger: Logger;
+  /** Default: none (a page has no pino). */
+  logger?: Pick<Logger, "debug">;
 }
 
 /**
@@ -36,21 +40,22 @@ export interface RunnerOptions {
  *   fixed-point unit, which would put an honest worker on the losing side.
  *
  * Inputs are validated before the model is loaded, so a malformed request never costs a fetch.
+ * Models come from a `ModelSource`: a worker's `ModelStore`, or `PageModels` in a web page.
  */
 export class Runner {
-  private readonly store: ModelStore;
+  private readonly source: ModelSource;
   /** Circuit programs by model id, compiled from the verified file once. */
   private readonly programs = new Map<string, Promise<ZkProgram>>();
   private readonly timeoutMs: number;
-  private readonly logger: Logger;
+  private readonly logger: Pick<Logger, "debug"> | undefined;
 
-  constructor(store: ModelStore, options: RunnerOptions) {
+  constructor(source: ModelSource, options: RunnerOptions) {
     if (!(options.timeoutMs > 0)) {
       throw new Error(
         `timeoutMs must be a positive number of milliseconds, got ${options.timeoutMs}`,
       );
     }
-    this.store = store;
+    this.source = source;
     this.timeoutMs = options.timeoutMs;
     this.logger = options.logger;
   }
@@ -63,7 +68,7 @@ export class Runner {
    * runs on the fixed-point values directly: a value outside int32 → `InputOutOfRange`.
    *
    * @throws InferenceTimeoutError past the time limit; ModelFetchError, ModelHashMismatchError
-   * from the store; ModelIncompatibleError when the model does not match its registration.
+   * from the source; ModelIncompatibleError when the model does not match its registration.
    */
   async run(model: RegisteredModel, input: Uint8Array): Promise<Inference> {
     let values: number[];
@@ -90,7 +95,7 @@ export class Runner {
   }
 
   private async runExecutor(model: RegisteredModel, values: number[]): Promise<Inference> {
-    const result = await this.store.execute(model, values, this.timeoutMs);
+    const result = await this.source.execute(model, values, this.timeoutMs);
     if (!sameDims(result.dims, model.outputShape)) {
       throw new ModelIncompatibleError(
         `model ${model.modelId} gave output dims [${result.dims.join(", ")}] but is registered ` +
@@ -129,7 +134,7 @@ export class Runner {
     let program = this.programs.get(key);
     if (program === undefined) {
       program = (async () => {
-        const { bytes } = await this.store.fetchVerified(model);
+        const { bytes } = await this.source.fetchVerified(model);
         return compileOnnx(decodeOnnx(bytes), model.decimals);
       })();
       program.catch(() => this.programs.delete(key));
@@ -139,7 +144,7 @@ export class Runner {
   }
 
   private failure(model: RegisteredModel, reason: FailureReason, detail: string): Inference {
-    this.logger.debug({ modelId: model.modelId, reason, detail }, "input cannot be answered");
+    this.logger?.debug({ modelId: model.modelId, reason, detail }, "input cannot be answered");
     return { ok: false, reason, detail };
   }
 }

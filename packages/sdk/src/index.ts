@@ -7,7 +7,7 @@
  * - models: `registerModel`, `getModel`, `listModels`;
  * - requests: `quote`, `requestInference`, `waitForResult`, `getResult`;
  * - independent verification: `verifyResult` (re-executes the model, checks the proof off-chain),
- *   `createModelRunner`;
+ *   with `createModelRunner` in Node or a page's own `ModelRunner` (`Runner` + `PageModels`);
  * - tensors: the canonical codec (`encodeTensor`, `decodeTensor`) and real ↔ fixed point
  *   (`encodeInput`, `decodeOutput`, `toFixedPoint`, `fromFixedPoint`).
  *
@@ -20,6 +20,7 @@
  */
 export * from "./client.js";
 export * from "./errors.js";
+export * from "./modelRunner.js";
 export * from "./models.js";
 export * from "./requests.js";
 export * from "./tensor.js";

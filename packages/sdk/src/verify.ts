@@ -1,8 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { getBytes, keccak256 } from "ethers";
-import { pino, type Logger } from "pino";
 import {
   ProofMode,
   ZkProofVerifier__factory,
@@ -14,82 +10,38 @@ import {
 import {
   ModelFetchError,
   ModelHashMismatchError,
-  ModelStore,
-  Runner,
-  currentEnvironment,
   type Environment,
   type RegisteredModel,
-} from "@verity/runtime";
+  type Runner,
+} from "@verity/runtime/browser";
 import type { VerityClient } from "./client.js";
 import { describeFailureReason, toVerityError } from "./errors.js";
+// The Node runner, the default: a page passes its own, and its bundle stands in for ModelStore.
+import { createModelRunner, type CreateModelRunnerParameters } from "./modelRunner.js";
 import { getModel, type ModelInfo } from "./models.js";
 import { requireResult, type InferenceResult } from "./requests.js";
 
 /**
- * Runs registered models locally, exactly as a worker does, with @verity/runtime: `ModelStore`
- * (fetch by uri, SHA-256 checked against the model id, session cache) and `Runner` (decode and
- * check the input, run in the canonical executor or the circuit arithmetic, quantise the output).
- * One way to run a model, so a verifier and a worker agree bit for bit on any machine.
+ * Runs registered models exactly as a worker does, with @verity/runtime's `Runner` (decode and
+ * check the input, run in the canonical executor or the circuit arithmetic, quantise the output)
+ * over a model source that fetches by uri and checks the SHA-256 against the model id. One way to
+ * run a model, so a verifier and a worker agree bit for bit on any machine.
+ *
+ * In Node, `createModelRunner` makes one (`ModelStore`: a disk cache, the executor in a host
+ * process with a time limit). A web page makes its own from `Runner` and `PageModels` of
+ * `@verity/runtime/browser` (the explorer does: its "Verify independently" runs in the page).
  */
 export interface ModelRunner {
-  /** The measured environment this process runs models in. */
+  /** The measured environment this runner runs models in. */
   environment: Environment;
   run: Runner["run"];
-  /** Fetches and checks a model without running it; returns where the verified file is. */
-  load(model: RegisteredModel): Promise<string>;
-  /** Stops the inference host process and removes a cache directory the runner made. */
+  /**
+   * Fetches and checks a model (and opens its session) without running it. May say where the
+   * bytes came from when that is not the uri itself (a page's relay or gateway), for the receipt.
+   */
+  load(model: RegisteredModel): Promise<{ source?: string } | void>;
+  /** Releases what the runner holds (Node: stops the host process, removes its own cache). */
   close(): Promise<void>;
-}
-
-export interface CreateModelRunnerParameters {
-  /** Where verified model files are cached; default a fresh temporary directory (so each model
-   * is fetched from its uri once, not trusted from an earlier cache). */
-  cacheDir?: string;
-  /** Gateway for `ipfs://` uris; default `http://127.0.0.1:8080/ipfs/`. */
-  ipfsGateway?: string;
-  /** Per download; default 30 s. */
-  fetchTimeoutMs?: number;
-  /** Per run; default 5 s. */
-  timeoutMs?: number;
-  /** A pino logger; default silent. */
-  logger?: Logger;
-}
-
-/**
- * Starts a local model runner (an onnxruntime host process). Reuse one for many verifications
- * and close it when done.
- *
- * @example
- * const runner = await createModelRunner();
- * try {
- *   for (const id of ids) console.log((await verifyResult(client, { requestId: id, runner })).summary);
- * } finally {
- *   await runner.close();
- * }
- */
-export async function createModelRunner(
-  parameters: CreateModelRunnerParameters = {},
-): Promise<ModelRunner> {
-  const logger = parameters.logger ?? pino({ level: "silent" });
-  const ownCache = parameters.cacheDir === undefined;
-  const cacheDir = parameters.cacheDir ?? (await mkdtemp(join(tmpdir(), "verity-verify-")));
-  const store = new ModelStore({
-    cacheDir,
-    ipfsGateway: parameters.ipfsGateway ?? "http://127.0.0.1:8080/ipfs/",
-    fetchTimeoutMs: parameters.fetchTimeoutMs ?? 30_000,
-    maxSessions: 8,
-    logger,
-  });
-  const runner = new Runner(store, { timeoutMs: parameters.timeoutMs ?? 5_000, logger });
-  return {
-    environment: currentEnvironment(),
-    run: (model, input) => runner.run(model, input),
-    load: async (model) => (await store.load(model)).path,
-    close: async () => {
-      await store.close();
-      if (ownCache) await rm(cacheDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** One thing `verifyResult` checked. `ok: null` means it could not be checked here. */
@@ -328,13 +280,15 @@ async function fetchAndCheckModel(
   model: RegisteredModel,
 ): Promise<{ check: VerificationCheck; sha256?: string }> {
   try {
-    await runner.load(model);
+    const source = (await runner.load(model))?.source;
     return {
       sha256: model.modelId,
       check: {
         name: "model",
         ok: true,
-        detail: `fetched ${model.uri}: its SHA-256 is the registered model id`,
+        detail:
+          `fetched ${model.uri}${source === undefined ? "" : ` from ${source}`}: its SHA-256 ` +
+          "is the registered model id",
       },
     };
   } catch (error) {

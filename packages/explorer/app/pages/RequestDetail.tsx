@@ -1,18 +1,21 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { ProofMode, enumName, recoverResultSigner, resultFields } from "@verity/contracts";
 import {
+  BaseError,
   RequestNotFoundError,
   decodeOutput,
   getResult,
   type InferenceResult,
   type ModelInfo,
+  type VerityClient,
 } from "@verity/sdk";
-import type { JsonReceipt, Problem, VerifyResponse } from "../../src/api.js";
+import type { ExplorerConfig, Problem } from "../../src/api.js";
 import { statusLabel, type ChainIndex, type TimelineEvent } from "../chain.js";
 import { Meter, ScoreBars, TensorImage, ValueGrid, imageSide } from "../charts.js";
 import { AddressLink, Facts, Hex, Mark, ProblemView, Status } from "../components.js";
 import { clock, eth, integer, modelName, shape } from "../format.js";
 import { href } from "../router.js";
+import { verifyInPage, type PageVerification } from "../verify.js";
 import { latency } from "./Requests.js";
 
 type Loaded =
@@ -24,7 +27,15 @@ type Loaded =
  * One request: its input and output decoded (and drawn where the shape suits it), the proof and
  * what checked it, the signer and its environment, the timeline, and independent verification.
  */
-export function RequestDetailPage({ index, id }: { index: ChainIndex; id: string }) {
+export function RequestDetailPage({
+  index,
+  config,
+  id,
+}: {
+  index: ChainIndex;
+  config: ExplorerConfig;
+  id: string;
+}) {
   const [loaded, setLoaded] = useState<Loaded>({ kind: "loading" });
   const row = /^\d+$/.test(id) ? index.requests.get(BigInt(id)) : undefined;
   // Read the request again whenever the index sees something happen to it.
@@ -156,7 +167,9 @@ export function RequestDetailPage({ index, id }: { index: ChainIndex; id: string
       <Panel title="Timeline">
         <Timeline events={row?.events ?? []} index={index} />
       </Panel>
-      {result.result && <VerifyPanel requestId={String(result.requestId)} />}
+      {result.result && (
+        <VerifyPanel requestId={result.requestId} client={index.client} config={config} />
+      )}
     </section>
   );
 }
@@ -360,44 +373,44 @@ function Timeline({ events, index }: { events: TimelineEvent[]; index: ChainInde
   );
 }
 
-/** Asks the explorer's server to re-run the model and check the proof, and shows the receipt. */
-function VerifyPanel({ requestId }: { requestId: string }) {
+/**
+ * Verifies the result in this page (app/verify.ts) and shows the receipt: nothing of the
+ * explorer's server is trusted for it.
+ */
+function VerifyPanel({
+  requestId,
+  client,
+  config,
+}: {
+  requestId: bigint;
+  client: VerityClient;
+  config: ExplorerConfig;
+}) {
   const [state, setState] = useState<
     | { kind: "idle" }
     | { kind: "running" }
-    | { kind: "done"; receipt: JsonReceipt }
+    | { kind: "done"; verification: PageVerification }
     | { kind: "problem"; problem: Problem }
   >({ kind: "idle" });
   useEffect(() => setState({ kind: "idle" }), [requestId]);
   const run = async () => {
     setState({ kind: "running" });
     try {
-      const response = await fetch(`api/verify/${requestId}`, { method: "POST" });
-      const body = (await response.json()) as VerifyResponse;
-      setState(
-        "receipt" in body
-          ? { kind: "done", receipt: body.receipt }
-          : { kind: "problem", problem: body.problem },
-      );
+      setState({ kind: "done", verification: await verifyInPage(client, config, requestId) });
     } catch (error) {
-      setState({
-        kind: "problem",
-        problem: {
-          title: "The explorer's server did not answer",
-          message: String(error),
-          fix: "start it again with `pnpm explorer`.",
-        },
-      });
+      setState({ kind: "problem", problem: verifyProblem(error) });
     }
   };
   return (
     <Panel title="Verify independently">
       <p>
-        Don't trust, re-execute: the explorer's server fetches the model from its uri, checks its
-        SHA-256 against the registry, re-runs it on this input exactly as a worker does
-        (onnxruntime; for a ZK answer, the circuit's own arithmetic), compares the output hash with
-        the one accepted on-chain, and checks the proof (the SDK's <code>verifyResult</code>; the
-        same as <code>verity verify {requestId}</code>).
+        Don't trust, re-execute, right here: this page reads the request and its result from the
+        node, fetches the model and checks its SHA-256 against the registry, re-runs it on this
+        input exactly as a worker does (onnxruntime-web's WebAssembly build, whose binary it also
+        checks against its pinned hash; for a ZK answer, the circuit's own arithmetic), compares the
+        output hash with the one accepted on-chain, and checks the proof (the SDK's{" "}
+        <code>verifyResult</code>; the same as <code>verity verify {String(requestId)}</code>). The
+        explorer's server only hands over bytes the page checks itself.
       </p>
       <button type="button" onClick={run} disabled={state.kind === "running"} data-testid="verify">
         {state.kind === "running"
@@ -407,12 +420,25 @@ function VerifyPanel({ requestId }: { requestId: string }) {
             : "Verify independently"}
       </button>
       {state.kind === "problem" && <ProblemView problem={state.problem} />}
-      {state.kind === "done" && <Receipt receipt={state.receipt} />}
+      {state.kind === "done" && <Receipt verification={state.verification} />}
     </Panel>
   );
 }
 
-function Receipt({ receipt }: { receipt: JsonReceipt }) {
+function verifyProblem(error: unknown): Problem {
+  if (error instanceof BaseError) {
+    return { title: "Cannot verify", message: error.shortMessage, fix: error.fix };
+  }
+  return {
+    title: "Cannot verify in this page",
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
+function Receipt({ verification }: { verification: PageVerification }) {
+  const { receipt, elapsedMs, executor } = verification;
+  const { local, sameAsLocal } = receipt.environment;
+  const failed = receipt.checks.filter((check) => check.ok !== true);
   return (
     <div className={`receipt ${receipt.matches ? "verified" : "mismatch"}`} data-testid="receipt">
       <h3>
@@ -420,10 +446,22 @@ function Receipt({ receipt }: { receipt: JsonReceipt }) {
         {receipt.matches ? "Verified by re-execution" : "Does not verify"}
       </h3>
       <p>{receipt.summary}</p>
+      {!receipt.matches && (
+        <p className="bad" data-testid="failed-checks">
+          {failed.length === 1 ? "Failed check: " : "Failed checks: "}
+          {failed
+            .map((check) => `${check.name}${check.ok === null ? " (not possible)" : ""}`)
+            .join(", ")}
+        </p>
+      )}
       <table className="checks">
         <tbody>
           {receipt.checks.map((check) => (
-            <tr key={check.name} data-check={check.name}>
+            <tr
+              key={check.name}
+              data-check={check.name}
+              className={check.ok === true ? undefined : "failed"}
+            >
               <td>
                 <Mark ok={check.ok} />
               </td>
@@ -435,15 +473,45 @@ function Receipt({ receipt }: { receipt: JsonReceipt }) {
       </table>
       <Facts
         rows={[
-          ["output on-chain", <code className="hash">{receipt.output.onChainHash}</code>],
-          ["output re-computed", <code className="hash">{receipt.output.localHash ?? "—"}</code>],
+          [
+            "output on-chain",
+            <>
+              <code className="hash">{receipt.output.onChainHash}</code>
+              {receipt.output.onChainValues && <> [{preview(receipt.output.onChainValues)}]</>}
+            </>,
+          ],
+          [
+            "output re-computed",
+            <>
+              <code className="hash">{receipt.output.localHash ?? "—"}</code>
+              {receipt.output.localValues && <> [{preview(receipt.output.localValues)}]</>}
+            </>,
+          ],
           [
             "re-ran in",
-            `${receipt.environment.local.description}${receipt.environment.sameAsLocal ? " (the environment the worker signed)" : " (not the environment the worker signed)"}`,
+            <span data-testid="ran-in">
+              this page: {executor}; environment {local.description}, id{" "}
+              <code className="hash">{local.id}</code>
+              {sameAsLocal
+                ? " (the environment the worker signed)"
+                : ` (not the environment the worker signed, ${receipt.environment.id})`}
+            </span>,
           ],
-          ["took", `${receipt.elapsedMs} ms on the explorer's server`],
+          [
+            "took",
+            <span data-testid="elapsed">
+              {Math.round(elapsedMs)} ms in this page (reading the chain, fetching and hashing,
+              re-running)
+            </span>,
+          ],
         ]}
       />
     </div>
   );
+}
+
+function preview(values: readonly number[]): string {
+  return values.length <= 6
+    ? values.join(", ")
+    : `${values.slice(0, 5).join(", ")}, … (${values.length} values)`;
 }

@@ -1,11 +1,11 @@
 /**
  * What the page gets for `node:*` imports. The SDK's read functions (connect, models, results)
- * work in a browser; a few modules it pulls in also hold Node-only helpers (reading deployment
- * files, writing sample models, the re-execution cache) that the explorer never calls in the page:
- * independent verification runs on the explorer's Node server instead (`/api/verify/:id`).
+ * and its verification (with the page's own runner, app/verify.ts) work in a browser; a few
+ * modules it pulls in also hold Node-only helpers (reading deployment files, writing sample
+ * models, the Node model runner's temporary cache) that the page never calls.
  */
 function unavailable(name: string): never {
-  throw new Error(`${name} is not available in the browser; the explorer's server does this`);
+  throw new Error(`${name} is not available in the browser: it is a Node-only path of the SDK`);
 }
 
 export const existsSync = (): boolean => false;

@@ -1,4 +1,7 @@
-/** The SDK makes a silent pino logger for model runners; the page never runs a model. */
+/**
+ * The SDK makes a silent pino logger for its Node model runner, which the page never creates (its
+ * own runner, app/verify.ts, logs nothing).
+ */
 const silent = {
   child: () => silent,
   trace: () => {},

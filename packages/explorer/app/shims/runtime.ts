@@ -1,24 +1,16 @@
 /**
- * `@verity/runtime` (its Node entry) in the page: the model store and runner use Node built-ins, so
- * `verifyResult` runs on the explorer's Node server (`/api/verify/:id`). These stand-ins only let
- * the SDK's module graph load; `instanceof` checks against them are simply never true.
+ * `@verity/runtime` (its Node entry) in the page: everything of `@verity/runtime/browser` (the
+ * same modules, so the SDK's `instanceof` checks on its errors hold), and a stand-in for the one
+ * Node-only part the SDK's module graph names: `ModelStore`, which `createModelRunner` builds.
+ * The page never calls that; it verifies with its own runner (app/verify.ts).
  */
-function unavailable(): never {
-  throw new Error("re-execution runs on the explorer's server, not in the page");
-}
+export * from "@verity/runtime/browser";
 
-export class ModelFetchError extends Error {}
-export class ModelHashMismatchError extends Error {
-  actual = "";
-}
 export class ModelStore {
   constructor() {
-    unavailable();
+    throw new Error(
+      "ModelStore (files on disk, a host process) is Node-only: in a page, run models with " +
+        "Runner and PageModels of @verity/runtime/browser",
+    );
   }
 }
-export class Runner {
-  constructor() {
-    unavailable();
-  }
-}
-export const currentEnvironment = (): never => unavailable();
