@@ -1,10 +1,16 @@
 import { expect } from "chai";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Wallet, parseEther, sha256 } from "ethers";
-import { decodeTensor, encodeTensor } from "@verity/contracts";
+import {
+  DEFAULT_DEPLOYMENTS_DIR,
+  decodeTensor,
+  encodeTensor,
+  writeDevnetRecord,
+} from "@verity/contracts";
 import {
   ACCOUNTS,
   devAccount,
@@ -18,6 +24,7 @@ import { encodeOnnx, quantize, sampleModel } from "@verity/models";
 import {
   ChainMismatchError,
   ContractNotDeployedError,
+  DeploymentNotFoundError,
   ContractRevertError,
   InvalidInputError,
   ModelFileError,
@@ -113,6 +120,91 @@ describe("sdk against a local node and a real worker", function () {
       );
       expect(missing.shortMessage).to.match(/has no code/);
       expect(missing.fix).to.match(/wrong network/);
+    });
+
+    it("finds the hub without an address: VERITY_HUB_ADDRESS, then a running devnet's record, and says which", async () => {
+      const home = await mkdtemp(join(tmpdir(), "verity-home-"));
+      const saved = { home: process.env.VERITY_HOME, hub: process.env.VERITY_HUB_ADDRESS };
+      process.env.VERITY_HOME = home;
+      delete process.env.VERITY_HUB_ADDRESS;
+      const hub = await devnet.hub.getAddress();
+      const record = {
+        rpcUrl: devnet.node.url,
+        chainId: "31337",
+        inferenceHub: hub,
+        modelRegistry: await devnet.modelRegistry.getAddress(),
+        workerRegistry: await devnet.workerRegistry.getAddress(),
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+      };
+      try {
+        // Nothing recorded for this node's port: the Ignition deployment, if a developer made
+        // one on this machine, else an error naming every place it looked.
+        if (existsSync(join(DEFAULT_DEPLOYMENTS_DIR, "chain-31337"))) {
+          const viaIgnition = await createVerityClient({ rpcUrl: devnet.node.url }).catch(
+            (error: unknown) => error as Error,
+          );
+          if ("hubSource" in viaIgnition) viaIgnition.destroy();
+          expect(
+            String(
+              "hubSourceDescription" in viaIgnition
+                ? viaIgnition.hubSourceDescription
+                : viaIgnition,
+            ),
+          ).to.include("Ignition");
+        } else {
+          const none = await rejection(
+            createVerityClient({ rpcUrl: devnet.node.url }),
+            DeploymentNotFoundError,
+          );
+          expect(String(none.cause)).to.include("VERITY_HUB_ADDRESS is not set");
+          expect(none.fix).to.match(/verity devnet/);
+        }
+
+        const file = writeDevnetRecord(record);
+        // The same node named "localhost" finds the same record.
+        const viaRecord = await createVerityClient({
+          rpcUrl: devnet.node.url.replace("127.0.0.1", "localhost"),
+        });
+        viaRecord.destroy();
+        expect(viaRecord.addresses.inferenceHub).to.equal(hub);
+        expect(viaRecord.hubSourceDescription).to.equal(`the running devnet recorded in ${file}`);
+        // Given a provider (Hardhat's, say) instead of a URL: the one running devnet of the chain.
+        const viaProvider = await createVerityClient({ provider: devnet.provider });
+        expect(viaProvider.hubSourceDescription).to.equal(`the running devnet recorded in ${file}`);
+
+        // A record left by a devnet that died is not trusted.
+        writeDevnetRecord({ ...record, pid: 2 ** 22 + 1 });
+        const stale = await createVerityClient({ rpcUrl: devnet.node.url }).then(
+          (client) => {
+            client.destroy();
+            return client.hubSourceDescription;
+          },
+          (error: Error) => String(error.cause ?? error),
+        );
+        expect(stale).to.not.include(file);
+
+        // The environment variable comes first, and a wrong one is named as the source.
+        process.env.VERITY_HUB_ADDRESS = Wallet.createRandom().address;
+        const wrong = await rejection(
+          createVerityClient({ rpcUrl: devnet.node.url }),
+          ContractNotDeployedError,
+        );
+        expect(wrong.shortMessage).to.include("(the address came from VERITY_HUB_ADDRESS)");
+        process.env.VERITY_HUB_ADDRESS = hub;
+        const viaEnvironment = await createVerityClient({ rpcUrl: devnet.node.url });
+        viaEnvironment.destroy();
+        expect(viaEnvironment.hubSource).to.equal("VERITY_HUB_ADDRESS");
+      } finally {
+        for (const [key, value] of [
+          ["VERITY_HOME", saved.home],
+          ["VERITY_HUB_ADDRESS", saved.hub],
+        ] as const) {
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
+        }
+        await rm(home, { recursive: true, force: true });
+      }
     });
 
     it("reads without a key and says a write needs one", async () => {

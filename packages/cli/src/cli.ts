@@ -54,8 +54,9 @@ commands:
 
 global options:
   --rpc-url <url>    JSON-RPC endpoint (VERITY_RPC_URL; default ${DEFAULT_RPC_URL})
-  --hub <address>    the InferenceHub (VERITY_HUB_ADDRESS; default: the Ignition deployment
-                     recorded for the chain in deploy/deployments/)
+  --hub <address>    the InferenceHub (VERITY_HUB_ADDRESS; default: the running devnet recorded
+                     for --rpc-url in ~/.verity/devnets, then the Ignition deployment recorded
+                     for the chain in deploy/deployments/)
   --chain-id <id>    refuse any other chain (VERITY_CHAIN_ID)
   --from-block <n>   first block searched for events, e.g. the hub's deployment block on a
                      long chain whose RPC limits log queries (VERITY_FROM_BLOCK; default 0)
@@ -170,7 +171,8 @@ async function run(argv: string[], out: Output): Promise<ExitCode> {
   };
   const context: CommandContext = {
     rpcUrl: string("rpc-url") ?? process.env.VERITY_RPC_URL ?? DEFAULT_RPC_URL,
-    hubAddress: string("hub") ?? (process.env.VERITY_HUB_ADDRESS || undefined),
+    // Without --hub, the SDK looks in VERITY_HUB_ADDRESS, a running devnet's record, then Ignition.
+    hubAddress: string("hub"),
     chainId: chainIdOf(string("chain-id") ?? (process.env.VERITY_CHAIN_ID || undefined)),
     privateKey: process.env.VERITY_PRIVATE_KEY || undefined,
     fromBlock: optionalInteger(

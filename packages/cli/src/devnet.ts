@@ -1,4 +1,7 @@
+import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { writeDevnetRecord } from "@verity/contracts";
+import { DEFAULT_RPC_URL } from "@verity/sdk";
 import { EXIT, UsageError, table, type ExitCode, type Output } from "./output.js";
 
 /** The repository: `hardhat node` and Ignition run with its config. */
@@ -35,6 +38,7 @@ export async function devnet(out: Output, options: DevnetOptions): Promise<ExitC
   });
   let worker: Awaited<ReturnType<typeof spawnWorker>> | undefined;
   let explorer: { url: string; close(): Promise<void> } | undefined;
+  let recordFile: string | undefined;
   try {
     out.progress("starting a worker (staking 1 ETH on this machine's environment)");
     worker = await spawnWorker(chain, { settings: { pollIntervalMs: 100 } });
@@ -47,6 +51,15 @@ export async function devnet(out: Output, options: DevnetOptions): Promise<ExitC
       modelRegistry: await chain.modelRegistry.getAddress(),
       workerRegistry: await chain.workerRegistry.getAddress(),
     };
+    // So that the SDK, the CLI and the explorer find this devnet from any directory with only
+    // the RPC URL (the default one included); removed when the devnet stops.
+    recordFile = writeDevnetRecord({
+      rpcUrl: chain.node.url,
+      chainId: String(chain.chainId),
+      ...addresses,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    });
     if (options.explorerPort !== undefined) {
       out.progress(`starting the explorer on 127.0.0.1:${options.explorerPort}`);
       const { startExplorer } = await import("@verity/explorer");
@@ -60,6 +73,7 @@ export async function devnet(out: Output, options: DevnetOptions): Promise<ExitC
     }
     const summary = {
       rpcUrl: chain.node.url,
+      recordedIn: recordFile,
       chainId: chain.chainId,
       ...addresses,
       environment: chain.environment,
@@ -91,8 +105,11 @@ export async function devnet(out: Output, options: DevnetOptions): Promise<ExitC
           ["model owner", `${owner.address} (Hardhat account #${ACCOUNTS.modelOwner})`],
         ]),
         "",
+        `Recorded in ${recordFile}, where the SDK, the CLI and the explorer find these addresses.`,
         "In another shell (these keys are Hardhat's public test keys; never use them elsewhere):",
-        `  export VERITY_RPC_URL=${chain.node.url} VERITY_HUB_ADDRESS=${addresses.inferenceHub}`,
+        ...(chain.node.url === DEFAULT_RPC_URL
+          ? []
+          : [`  export VERITY_RPC_URL=${chain.node.url}`]),
         `  export VERITY_PRIVATE_KEY=${requester.privateKey}`,
         "  verity model list",
         `  verity infer credit-risk --input '[${Array(16).fill("0.1").join(", ")}]' --wait`,
@@ -111,6 +128,7 @@ export async function devnet(out: Output, options: DevnetOptions): Promise<ExitC
     out.progress(`stopping (${stopped})`);
     return stopped.startsWith("SIG") ? EXIT.ok : EXIT.unexpected;
   } finally {
+    if (recordFile !== undefined) rmSync(recordFile, { force: true });
     await explorer?.close();
     await worker?.stop();
     await chain.stop();

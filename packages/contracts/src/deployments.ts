@@ -1,4 +1,13 @@
-import { existsSync, readFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isAddress } from "ethers";
 
@@ -105,4 +114,135 @@ export function deployments(
     ...optional,
     ...(creditLine === undefined ? {} : { creditLine }),
   };
+}
+
+/**
+ * What a running `verity devnet` records so that the SDK, the CLI and the explorer find its
+ * contracts from any directory: the addresses, the node's URL, and the process that owns them.
+ */
+export interface DevnetRecord {
+  rpcUrl: string;
+  chainId: string;
+  inferenceHub: string;
+  modelRegistry: string;
+  workerRegistry: string;
+  /** The `verity devnet` process; a record whose process is gone is ignored. */
+  pid: number;
+  startedAt: string;
+}
+
+/** Where devnets record themselves: `$VERITY_HOME/devnets`, by default `~/.verity/devnets`. */
+export function devnetRecordsDir(): string {
+  return join(process.env.VERITY_HOME || join(homedir(), ".verity"), "devnets");
+}
+
+/** The record file of the devnet whose node answers at `rpcUrl` (localhost and 127.0.0.1 alike). */
+export function devnetRecordPath(rpcUrl: string): string {
+  const url = new URL(rpcUrl);
+  const host = url.hostname === "localhost" ? "127.0.0.1" : url.hostname;
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return join(devnetRecordsDir(), `${host.replace(/[^0-9A-Za-z.-]/g, "_")}_${port}.json`);
+}
+
+/** Records a devnet (atomically); returns the file, which the devnet removes when it stops. */
+export function writeDevnetRecord(record: DevnetRecord): string {
+  const file = devnetRecordPath(record.rpcUrl);
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(temporary, file);
+  return file;
+}
+
+/**
+ * The devnet recorded for `rpcUrl` on `chainId`, when its process still runs (a devnet killed
+ * without cleaning up leaves a record that must not be trusted), else `undefined`. Without an
+ * `rpcUrl` (a client given a provider), the one running devnet of that chain, if there is exactly
+ * one.
+ */
+export function findDevnetRecord(
+  rpcUrl: string | undefined,
+  chainId: bigint,
+): (DevnetRecord & { file: string }) | undefined {
+  if (rpcUrl !== undefined) return readDevnetRecord(devnetRecordPath(rpcUrl), chainId);
+  let names: string[];
+  try {
+    names = readdirSync(devnetRecordsDir()).filter((name) => name.endsWith(".json"));
+  } catch {
+    return undefined;
+  }
+  const running = names.flatMap((name) => {
+    const record = readDevnetRecord(join(devnetRecordsDir(), name), chainId);
+    return record === undefined ? [] : [record];
+  });
+  return running.length === 1 ? running[0] : undefined;
+}
+
+function readDevnetRecord(
+  file: string,
+  chainId: bigint,
+): (DevnetRecord & { file: string }) | undefined {
+  let record: DevnetRecord;
+  try {
+    record = JSON.parse(readFileSync(file, "utf8")) as DevnetRecord;
+  } catch {
+    return undefined;
+  }
+  if (record.chainId !== String(chainId) || !isAddress(record.inferenceHub)) return undefined;
+  try {
+    process.kill(record.pid, 0);
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return undefined;
+  }
+  return { ...record, file };
+}
+
+/** Where an InferenceHub address came from, for a person to read. */
+export type HubSource = "given" | "VERITY_HUB_ADDRESS" | { devnet: string } | { ignition: string };
+
+/**
+ * The InferenceHub to use on `chainId`, found in this order: the `VERITY_HUB_ADDRESS`
+ * environment variable; the record of a running `verity devnet` at `rpcUrl`; the Hardhat
+ * Ignition deployment recorded for the chain. Returns which one it used. Without `rpcUrl` (a
+ * provider given instead), the one running devnet of the chain.
+ *
+ * @throws Error listing the three places, when none has one.
+ */
+export function findHubAddress(
+  chainId: bigint,
+  rpcUrl: string | undefined,
+  options: DeploymentsOptions = {},
+): { address: string; source: HubSource } {
+  // A page has no process: it passes the hub itself.
+  const fromEnvironment =
+    typeof process === "undefined" ? undefined : process.env.VERITY_HUB_ADDRESS;
+  if (fromEnvironment) return { address: fromEnvironment, source: "VERITY_HUB_ADDRESS" };
+  const devnet = findDevnetRecord(rpcUrl, chainId);
+  if (devnet !== undefined)
+    return { address: devnet.inferenceHub, source: { devnet: devnet.file } };
+  try {
+    const dir = options.deploymentsDir ?? DEFAULT_DEPLOYMENTS_DIR;
+    const id = options.deploymentId ?? `chain-${chainId}`;
+    return {
+      address: deployments(chainId, options).inferenceHub,
+      source: { ignition: join(dir, id, "deployed_addresses.json") },
+    };
+  } catch (error) {
+    throw new Error(
+      `no InferenceHub is known for chain ${chainId}: VERITY_HUB_ADDRESS is not set, ` +
+        `no running devnet is recorded for ${rpcUrl ?? "this provider"} (in ${devnetRecordsDir()}), ` +
+        `and ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/** "VERITY_HUB_ADDRESS", "the devnet recorded in …", …: a `HubSource` in words. */
+export function describeHubSource(source: HubSource): string {
+  if (source === "given") return "the address given";
+  if (source === "VERITY_HUB_ADDRESS") return "VERITY_HUB_ADDRESS";
+  return "devnet" in source
+    ? `the running devnet recorded in ${source.devnet}`
+    : `the Ignition deployment in ${source.ignition}`;
 }

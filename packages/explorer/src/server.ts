@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
-import { deployments } from "@verity/contracts";
+import { findHubAddress } from "@verity/contracts";
 import { canonicalWasmPath } from "@verity/runtime";
 import {
   BaseError,
@@ -210,7 +210,7 @@ async function resolveHub(
     return {}; // no node: the page connects itself and says so, with the SDK's words
   }
   try {
-    return { address: deployments(chainId).inferenceHub };
+    return { address: findHubAddress(chainId, rpcUrl).address };
   } catch (error) {
     return {
       problem: {

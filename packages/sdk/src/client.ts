@@ -3,7 +3,9 @@ import {
   InferenceHub__factory,
   ModelRegistry__factory,
   WorkerRegistry__factory,
-  deployments,
+  describeHubSource,
+  findHubAddress,
+  type HubSource,
   type InferenceHub,
   type ModelRegistry,
   type WorkerRegistry,
@@ -31,7 +33,11 @@ export interface CreateVerityClientParameters {
   privateKey?: string;
   /** ...or as an ethers signer. Without either, the client only reads. */
   signer?: Signer;
-  /** The `InferenceHub`; default: the Hardhat Ignition deployment recorded for the chain. */
+  /**
+   * The `InferenceHub`. Default, in this order: `VERITY_HUB_ADDRESS`; the running `verity devnet`
+   * recorded for `rpcUrl`; the Hardhat Ignition deployment recorded for the chain. The client's
+   * `hubSource` says which was used.
+   */
   hubAddress?: string;
   /** Refuse to work with any other chain (a guard against the wrong network). */
   chainId?: bigint | number;
@@ -55,6 +61,9 @@ export interface VerityClient {
   modelRegistry: ModelRegistry;
   workerRegistry: WorkerRegistry;
   addresses: { inferenceHub: string; modelRegistry: string; workerRegistry: string };
+  /** Where the hub's address came from, and the same in words. */
+  hubSource: HubSource;
+  hubSourceDescription: string;
   fromBlock: number;
   pollingIntervalMs: number;
   /** Closes the provider the client made (not one it was given). */
@@ -106,19 +115,23 @@ export async function createVerityClient(
       throw new ChainMismatchError(rpcUrl ?? "the provider", BigInt(parameters.chainId), chainId);
     }
     let hubAddress = parameters.hubAddress;
+    let hubSource: HubSource = "given";
     if (hubAddress === undefined) {
       try {
-        hubAddress = deployments(chainId).inferenceHub;
+        ({ address: hubAddress, source: hubSource } = findHubAddress(chainId, rpcUrl));
       } catch (error) {
         throw new DeploymentNotFoundError(chainId, error);
       }
     }
     if (!isAddress(hubAddress)) {
-      throw new InvalidInputError(`hub address ${hubAddress} is not an address`, {
-        fix: "pass the InferenceHub's 0x-prefixed 20-byte address.",
-      });
+      throw new InvalidInputError(
+        `hub address ${hubAddress} (from ${describeHubSource(hubSource)}) is not an address`,
+        {
+          fix: "pass the InferenceHub's 0x-prefixed 20-byte address.",
+        },
+      );
     }
-    await requireCode(provider, hubAddress, "InferenceHub", chainId, rpcUrl);
+    await requireCode(provider, hubAddress, "InferenceHub", chainId, rpcUrl, hubSource);
 
     let signer = parameters.signer;
     if (signer === undefined && parameters.privateKey !== undefined) {
@@ -150,6 +163,8 @@ export async function createVerityClient(
         modelRegistry: modelRegistryAddress,
         workerRegistry: workerRegistryAddress,
       },
+      hubSource,
+      hubSourceDescription: describeHubSource(hubSource),
       fromBlock: parameters.fromBlock ?? 0,
       pollingIntervalMs,
       destroy: () => owned?.destroy(),
@@ -216,6 +231,7 @@ async function requireCode(
   what: string,
   chainId: bigint,
   rpcUrl: string | undefined,
+  source: HubSource,
 ): Promise<void> {
   let code: string;
   try {
@@ -223,5 +239,7 @@ async function requireCode(
   } catch (error) {
     throw toVerityError(error, { action: `reading ${what}'s code`, rpcUrl });
   }
-  if (code === "0x") throw new ContractNotDeployedError(what, address, chainId);
+  if (code === "0x") {
+    throw new ContractNotDeployedError(what, address, chainId, describeHubSource(source));
+  }
 }

@@ -141,26 +141,32 @@ export class ChainMismatchError extends BaseError {
 export class ContractNotDeployedError extends BaseError {
   override name = "ContractNotDeployedError";
   readonly address: string;
-  constructor(what: string, address: string, chainId: bigint) {
-    super(`No ${what} at ${address} on chain ${chainId}: the address has no code.`, {
-      fix:
-        "this is the wrong network for that address, or Verity is not deployed there: check " +
-        "--rpc-url and --hub (VERITY_HUB_ADDRESS), or deploy with " +
-        "`hardhat ignition deploy deploy/modules/Verity.ts --network <network>`.",
-    });
+  /** `source`: where the address came from, in words (`describeHubSource`). */
+  constructor(what: string, address: string, chainId: bigint, source?: string) {
+    super(
+      `No ${what} at ${address} on chain ${chainId}: the address has no code` +
+        (source === undefined ? "." : ` (the address came from ${source}).`),
+      {
+        fix:
+          "this is the wrong network for that address, or Verity is not deployed there: check " +
+          "--rpc-url and --hub (VERITY_HUB_ADDRESS), or deploy with " +
+          "`hardhat ignition deploy deploy/modules/Verity.ts --network <network>`.",
+      },
+    );
     this.address = address;
   }
 }
 
-/** No hub address given and no Ignition deployment recorded for the chain. */
+/** No hub address given, in VERITY_HUB_ADDRESS, in a running devnet's record or in an Ignition deployment. */
 export class DeploymentNotFoundError extends BaseError {
   override name = "DeploymentNotFoundError";
   constructor(chainId: bigint, cause?: unknown) {
     super(`No Verity deployment is known for chain ${chainId}.`, {
       cause,
       fix:
-        "pass the hub's address (--hub or VERITY_HUB_ADDRESS; `verity devnet` prints it), or " +
-        "deploy with `hardhat ignition deploy deploy/modules/Verity.ts --network <network>`.",
+        "start `verity devnet` (it records its addresses where the SDK finds them), pass the " +
+        "hub's address (--hub or VERITY_HUB_ADDRESS), or deploy with " +
+        "`hardhat ignition deploy deploy/modules/Verity.ts --network <network>`.",
     });
   }
 }

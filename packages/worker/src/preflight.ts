@@ -1,4 +1,4 @@
-import { deployments } from "@verity/contracts";
+import { findHubAddress } from "@verity/contracts";
 import { formatEther, parseEther } from "ethers";
 import type { Logger } from "pino";
 import { ChainReader, decodeRevert, hubInterface, workerRegistryInterface } from "./chain.js";
@@ -35,11 +35,9 @@ export async function connect(config: WorkerConfig, rpc: RpcClient): Promise<Cha
   let hub = config.hubAddress;
   if (hub === undefined) {
     try {
-      hub = deployments(chainId).inferenceHub;
+      hub = findHubAddress(chainId, config.rpcUrl).address;
     } catch (error) {
-      throw new PreflightError(
-        `no hubAddress set and ${(error as Error).message} Or set hubAddress (VERITY_HUB_ADDRESS).`,
-      );
+      throw new PreflightError(`no hubAddress set and ${(error as Error).message}`);
     }
   }
   await requireCode(rpc, hub, "InferenceHub (hubAddress)");

@@ -10,6 +10,11 @@ function unavailable(name: string): never {
 
 export const existsSync = (): boolean => false;
 export const readFileSync = (): never => unavailable("readFileSync");
+export const readdirSync = (): never => unavailable("readdirSync");
+export const mkdirSync = (): never => unavailable("mkdirSync");
+export const writeFileSync = (): never => unavailable("writeFileSync");
+export const renameSync = (): never => unavailable("renameSync");
+export const homedir = (): string => "/";
 export const readFile = async (): Promise<never> => unavailable("readFile");
 export const writeFile = async (): Promise<never> => unavailable("writeFile");
 export const mkdir = async (): Promise<never> => unavailable("mkdir");
