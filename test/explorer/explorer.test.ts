@@ -548,7 +548,7 @@ describe("explorer in headless Chromium", function () {
       expect(await problem.textContent()).to.include(
         `No Ethereum node answers at http://127.0.0.1:${port}`,
       );
-      expect(await problem.textContent()).to.include("pnpm exec verity devnet");
+      expect(await problem.textContent()).to.include("npx verity devnet");
       await screenshot("no-node", other);
     } finally {
       await other.close();

@@ -106,14 +106,14 @@ export async function devnet(out: Output, options: DevnetOptions): Promise<ExitC
         ]),
         "",
         `Recorded in ${recordFile}, where the SDK, the CLI and the explorer find these addresses.`,
-        "In another shell (these keys are Hardhat's public test keys; never use them elsewhere):",
+        "In another shell, in this repository (these keys are Hardhat's public test keys; never use them elsewhere):",
         ...(chain.node.url === DEFAULT_RPC_URL
           ? []
           : [`  export VERITY_RPC_URL=${chain.node.url}`]),
         `  export VERITY_PRIVATE_KEY=${requester.privateKey}`,
-        "  verity model list",
-        `  verity infer credit-risk --input '[${Array(16).fill("0.1").join(", ")}]' --wait`,
-        "  verity verify 1",
+        "  npx verity model list",
+        `  npx verity infer credit-risk --input '[${Array(16).fill("0.1").join(", ")}]' --wait`,
+        "  npx verity verify 1",
       ].join("\n"),
       summary,
     );

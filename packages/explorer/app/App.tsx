@@ -110,7 +110,7 @@ function Ready({
           problem={{
             title: "Lost the node",
             message: `Reading ${index.client.rpcUrl} failed for ${duration((Date.now() - index.problem.since) / 1000)}: ${index.problem.message}`,
-            fix: "restart the node (`pnpm exec verity devnet`); the explorer keeps what it has and catches up when the node answers.",
+            fix: "restart the node (`npx verity devnet`); the explorer keeps what it has and catches up when the node answers.",
           }}
         />
       )}
@@ -182,7 +182,7 @@ async function fetchConfig(): Promise<ExplorerConfig> {
     throw {
       title: "The explorer's server stopped",
       message: `Could not reach it: ${String(error)}`,
-      fix: "start it again with `pnpm explorer` (or `verity devnet --explorer`).",
+      fix: "start it again with `npm run explorer` (or `npx verity devnet --explorer`).",
     } satisfies Problem;
   }
   return (await response.json()) as ExplorerConfig;

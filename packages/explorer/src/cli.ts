@@ -26,8 +26,8 @@ Options (environment variable in brackets):
   --poll-interval-ms N       how often the page polls (default 1000)
   -h, --help                 this text
 
-Next to \`verity devnet\`: VERITY_RPC_URL=... VERITY_HUB_ADDRESS=... pnpm explorer
-(or run \`verity devnet --explorer\`, which starts both).`;
+Next to a running \`npx verity devnet\`: npm run explorer (it finds the devnet's record)
+(or run \`npx verity devnet --explorer\`, which starts both).`;
 
 /** `pnpm explorer`: parses flags and environment, starts the explorer until SIGINT or SIGTERM. */
 export async function main(argv: string[]): Promise<number> {
