@@ -228,7 +228,7 @@ describe("verity CLI, end to end (real processes, a real local node, a real work
     it("bad command lines and a missing key: exit 2", async () => {
       const flag = await verity(["infer", "credit-risk", "--inptu", "[1]"], env);
       expect(flag.code).to.equal(2);
-      expect(flag.stderr).to.match(/Unknown option '--inptu'/);
+      expect(flag.stderr).to.include("unknown option --inptu").and.include("did you mean --input?");
       const noKey = await verity(["infer", "credit-risk", "--input", JSON.stringify(features)], {
         ...env,
         VERITY_PRIVATE_KEY: undefined,
@@ -238,6 +238,32 @@ describe("verity CLI, end to end (real processes, a real local node, a real work
       const id = await verity(["verify", "seven"], env);
       expect(id.code).to.equal(2);
     });
+  });
+
+  it("--version, help for one command or group, and a suggestion for a mistyped command or flag", async () => {
+    const version = await verity(["--version"]);
+    expect(version.code).to.equal(0);
+    expect(version.stdout).to.match(
+      /^verity 0\.1\.0 \(@verity\/cli; re-executes with onnxruntime-web 1\.30\.0/,
+    );
+    const infer = await verity(["infer", "--help"]);
+    expect(infer.code).to.equal(0);
+    expect(infer.stdout).to.match(/^usage: verity infer/);
+    expect(infer.stdout).to.include("--deadline-seconds");
+    expect(infer.stdout).to.not.include("model register");
+    const model = await verity(["model", "--help"]);
+    expect(model.stdout).to.include("model register").and.include("model show");
+    expect(model.stdout).to.not.include("infer <model>");
+    const typo = await verity(["infr", "credit-risk"]);
+    expect(typo.code).to.equal(2);
+    expect(typo.stderr)
+      .to.include('unknown command "infr"')
+      .and.include("did you mean `verity infer`?");
+    const flag = await verity(["infer", "credit-risk", "--wiat"]);
+    expect(flag.code).to.equal(2);
+    expect(flag.stderr).to.include("unknown option --wiat").and.include("did you mean --wait?");
+    const far = await verity(["result", "1", "--frobnicate"]);
+    expect(far.stderr).to.include("run `verity result --help` for its options");
   });
 
   it("worker start runs the worker's own command line", async () => {

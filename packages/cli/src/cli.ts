@@ -25,6 +25,7 @@ import {
   verify,
   type CommandContext,
 } from "./commands.js";
+import { commandHelp, didYouMean, versionText } from "./help.js";
 import { EXIT, UsageError, createOutput, type ExitCode, type Output } from "./output.js";
 
 export const USAGE = `verity: verifiable AI inference on EVM chains, from the command line.
@@ -61,7 +62,8 @@ global options:
   --from-block <n>   first block searched for events, e.g. the hub's deployment block on a
                      long chain whose RPC limits log queries (VERITY_FROM_BLOCK; default 0)
   --json             print one JSON document (errors too: {"error": {...}}) instead of text
-  -h, --help         this help
+  -h, --help         this help (after a command: that command's)
+  -V, --version      the version
 The sending account's key comes from VERITY_PRIVATE_KEY (never a flag).
 
 exit codes:
@@ -134,15 +136,35 @@ export async function main(argv: string[]): Promise<number> {
 async function run(argv: string[], out: Output): Promise<ExitCode> {
   const { command, rest } = splitCommand(argv);
   if (command === "worker start") return workerStart(rest);
+  if (
+    command === "version" ||
+    (command === "" && (argv.includes("--version") || argv.includes("-V")))
+  ) {
+    process.stdout.write(`${versionText()}\n`);
+    return EXIT.ok;
+  }
   if (command === "" || command === "help") {
     process.stdout.write(`${USAGE}\n`);
     return command === "" && !argv.includes("--help") && !argv.includes("-h")
       ? EXIT.usage
       : EXIT.ok;
   }
+  const wantsHelp = rest.includes("--help") || rest.includes("-h");
+  const help = commandHelp(USAGE, command);
+  if (wantsHelp && help !== undefined) {
+    process.stdout.write(`${help}\n`);
+    return EXIT.ok;
+  }
   const commandOptions = COMMAND_OPTIONS[command];
   if (commandOptions === undefined) {
-    throw new UsageError(`unknown command "${command}"`);
+    const known = [...Object.keys(COMMAND_OPTIONS), "worker start", "help", "version"];
+    const suggestion = didYouMean(command, known);
+    throw new UsageError(
+      `unknown command "${command}"`,
+      suggestion === undefined
+        ? "run `verity --help` for the commands."
+        : `did you mean \`verity ${suggestion}\`? (\`verity --help\` lists the commands)`,
+    );
   }
   let parsed;
   try {
@@ -153,13 +175,15 @@ async function run(argv: string[], out: Output): Promise<ExitCode> {
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(`${command}: ${(error as Error).message}`);
+    const unknown = /Unknown option '--?([^']+)'/.exec((error as Error).message)?.[1];
+    throw new UsageError(
+      unknown === undefined
+        ? `${command}: ${(error as Error).message}`
+        : `${command}: unknown option --${unknown}`,
+      unknownOptionFix(unknown, command, Object.keys({ ...GLOBAL_OPTIONS, ...commandOptions })),
+    );
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return EXIT.ok;
-  }
   const string = (name: string) => values[name] as string | undefined;
   const positional = (what: string) => {
     const value = parsed.positionals[0];
@@ -239,6 +263,14 @@ async function run(argv: string[], out: Output): Promise<ExitCode> {
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+/** "did you mean --wait?" for an unknown option, else the command's help. */
+function unknownOptionFix(unknown: string | undefined, command: string, options: string[]): string {
+  const suggestion = unknown === undefined ? undefined : didYouMean(unknown, options);
+  return suggestion === undefined
+    ? `run \`verity ${command} --help\` for its options.`
+    : `did you mean --${suggestion}? (\`verity ${command} --help\` lists its options)`;
 }
 
 /**
