@@ -143,6 +143,7 @@ describe("verity CLI, end to end (real processes, a real local node, a real work
     expect(found.code, found.stderr).to.equal(0);
     const decoded = (found.json().result as { decoded: { shape: number[] } }).decoded;
     expect(decoded.shape).to.deep.equal([1, 10]);
+    expect((found.json().request as { proofMode: unknown }).proofMode).to.equal("ATTESTED");
   });
 
   it("catches a dishonest worker: verify exits 7 and says what differs", async () => {

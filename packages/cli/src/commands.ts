@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseEther, sha256, type BytesLike } from "ethers";
+import { ProofMode, enumName } from "@verity/contracts";
 import { SAMPLE_MODEL_NAMES, sampleModel, type SampleModelName } from "@verity/models";
 import {
   InvalidInputError,
@@ -326,7 +327,11 @@ export async function result(
       : await getResult(client, options.requestId);
     context.out.result(
       `request ${found.requestId}: ${modelLabel(found.request.modelId)}\n${describeResult(found)}`,
-      found,
+      // Proof modes are names in every JSON the CLI prints (`model list` and `infer` too).
+      {
+        ...found,
+        request: { ...found.request, proofMode: enumName(ProofMode, found.request.proofMode) },
+      },
     );
     return EXIT.ok;
   });
