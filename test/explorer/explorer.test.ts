@@ -425,11 +425,22 @@ describe("explorer in headless Chromium", function () {
     await screenshot("workers");
   });
 
-  it("a dishonest worker's result: the page's re-execution differs, and it says Does not verify", async () => {
+  it("a dishonest worker's result inside its challenge window: do not act on it yet, and the page's re-execution says Does not verify", async () => {
     const dishonest = await spawnWorker(devnet, {
       account: ACCOUNTS.firstWorker + 1,
       settings: { dishonest: true },
     });
+    // A challenge window for this one request (a request keeps the window it was made with).
+    const current = await devnet.hub.config();
+    const config = {
+      protocolFeeWei: current.protocolFeeWei,
+      minWorkerRewardWei: current.minWorkerRewardWei,
+      callbackGasPriceWei: current.callbackGasPriceWei,
+      assignmentGraceSeconds: current.assignmentGraceSeconds,
+      challengeWindowSeconds: current.challengeWindowSeconds,
+      maxDeadlineSeconds: current.maxDeadlineSeconds,
+    };
+    await devnet.govern(devnet.hub, "setConfig", [{ ...config, challengeWindowSeconds: 3600n }]);
     try {
       await dishonest.httpUrl();
       const { requestId } = await requestInference(client, {
@@ -437,9 +448,16 @@ describe("explorer in headless Chromium", function () {
         input: sampleModel("credit-risk").sampleInput(5),
         assignee: dishonest.address,
       });
-      await waitForResult(client, { requestId, until: "final", timeoutMs: 60_000 });
+      await devnet.govern(devnet.hub, "setConfig", [config]);
+      const found = await waitForResult(client, { requestId, timeoutMs: 60_000 });
+      expect(found.status).to.equal("Submitted");
       await open(`requests/${requestId}`);
       await page.locator('[data-panel="output"] .meter').waitFor();
+      expect(await page.locator("h1 .status").textContent()).to.equal("submitted");
+      const banner = await page.locator('[data-testid="not-final"]').textContent();
+      expect(banner).to.match(
+        /^Signed by a staked worker, open to challenge until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+\. Do not act on this yet/,
+      );
       const receipt = await verifyInPage();
       expect(await receipt.getAttribute("class")).to.include("mismatch");
       expect(await receipt.locator("h3").textContent()).to.include("Does not verify");

@@ -197,7 +197,7 @@ function describeProblem(error: unknown, config: ExplorerConfig | undefined): Pr
       title: "No node running",
       message: error.shortMessage,
       fix:
-        `start one: \`pnpm exec verity devnet\` (a node on ${rpc} with Verity, the sample models ` +
+        `start one: \`npx verity devnet\` (a node on ${rpc} with Verity, the sample models ` +
         "and a worker), or point the explorer at yours with --rpc-url.",
     };
   }

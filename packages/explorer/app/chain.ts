@@ -10,10 +10,10 @@ import { eth } from "./format.js";
  * them in. Block timestamps and gas are fetched only for what is on screen.
  */
 
-/** The lifecycle words a person reads (docs/protocol.md's states, as the issue names them). */
+/** The lifecycle words a person reads (docs/protocol.md's states). */
 export const STATUS_LABELS = [
   "requested",
-  "proved",
+  "submitted",
   "challenged",
   "settled",
   "failed",
@@ -23,7 +23,7 @@ export type StatusLabel = (typeof STATUS_LABELS)[number];
 
 const LABEL_OF_STATUS: Record<number, StatusLabel> = {
   [RequestStatus.Pending]: "requested",
-  [RequestStatus.Submitted]: "proved",
+  [RequestStatus.Submitted]: "submitted",
   [RequestStatus.Challenged]: "challenged",
   [RequestStatus.Settled]: "settled",
   [RequestStatus.Refunded]: "refunded",
@@ -281,7 +281,7 @@ export class ChainIndex {
         note("requested", `by ${args.requester}, escrow ${describeEscrow(args.request)}`);
         break;
       case "ResultSubmitted":
-        row.status = "proved";
+        row.status = "submitted";
         row.worker = args.worker;
         row.result = ref;
         note("result submitted", `by worker ${args.worker}, output hash ${args.outputHash}`);

@@ -41,6 +41,15 @@ export function duration(seconds: number | undefined): string {
 }
 
 /** A Unix time as local `YYYY-MM-DD HH:MM:SS`. */
+/** `clock` with the time zone it is in, for a deadline a person acts on. */
+export function zonedClock(seconds: number): string {
+  const zone =
+    new Intl.DateTimeFormat(undefined, { timeZoneName: "short" })
+      .formatToParts(new Date(seconds * 1000))
+      .find((part) => part.type === "timeZoneName")?.value ?? "local time";
+  return `${clock(seconds)} ${zone}`;
+}
+
 export function clock(seconds: number | undefined): string {
   if (seconds === undefined) return "…";
   const date = new Date(seconds * 1000);

@@ -3,7 +3,7 @@ import { isAddress } from "ethers";
 import type { WorkerEndpoint } from "./metrics.js";
 import { DEFAULT_EXPLORER_PORT, startExplorer } from "./server.js";
 
-const USAGE = `Usage: pnpm explorer [options]
+const USAGE = `Usage: npm run explorer [options]
 
 Serves the Verity explorer on 127.0.0.1. The page reads the chain from the RPC endpoint directly,
 and "verify independently" runs in the page: it re-executes the model itself, on bytes it checks
@@ -29,7 +29,7 @@ Options (environment variable in brackets):
 Next to a running \`npx verity devnet\`: npm run explorer (it finds the devnet's record)
 (or run \`npx verity devnet --explorer\`, which starts both).`;
 
-/** `pnpm explorer`: parses flags and environment, starts the explorer until SIGINT or SIGTERM. */
+/** `npm run explorer`: parses flags and environment, starts the explorer until SIGINT or SIGTERM. */
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {

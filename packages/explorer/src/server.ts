@@ -27,7 +27,7 @@ import { createConnection, type Connection } from "./connection.js";
 import { readWorkerEndpoint, type WorkerEndpoint } from "./metrics.js";
 import { createModelRelay } from "./relay.js";
 
-/** The port `pnpm explorer` listens on unless told otherwise: next to a node's 8545. */
+/** The port `npm run explorer` listens on unless told otherwise: next to a node's 8545. */
 export const DEFAULT_EXPLORER_PORT = 8555;
 
 export interface ExplorerOptions {

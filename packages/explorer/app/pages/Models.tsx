@@ -19,7 +19,7 @@ export function ModelsPage({ index }: { index: ChainIndex }) {
       {index.models.length === 0 ? (
         <Empty title="No models registered">
           <p>Register an ONNX file and it appears here:</p>
-          <pre>pnpm exec verity model register path/to/model.onnx --fee-eth 0.001</pre>
+          <pre>npx verity model register path/to/model.onnx --fee-eth 0.001</pre>
         </Empty>
       ) : (
         <div className="cards">

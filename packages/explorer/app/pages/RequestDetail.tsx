@@ -13,7 +13,7 @@ import type { ExplorerConfig, Problem } from "../../src/api.js";
 import { statusLabel, type ChainIndex, type TimelineEvent } from "../chain.js";
 import { Meter, ScoreBars, TensorImage, ValueGrid, imageSide } from "../charts.js";
 import { AddressLink, Facts, Hex, Mark, ProblemView, Status } from "../components.js";
-import { clock, eth, integer, modelName, shape } from "../format.js";
+import { clock, eth, integer, modelName, shape, zonedClock } from "../format.js";
 import { href } from "../router.js";
 import { verifyInPage, type PageVerification } from "../verify.js";
 import { latency } from "./Requests.js";
@@ -105,6 +105,7 @@ export function RequestDetailPage({
       <h1>
         Request #{String(result.requestId)} <Status status={statusLabel(result.status)} />
       </h1>
+      <NotFinal result={result} mode={mode} />
       <Facts
         rows={[
           [
@@ -181,6 +182,32 @@ function Panel({ title, children }: { title: string; children: ReactNode }) {
       {children}
     </section>
   );
+}
+
+/**
+ * A result that can still change says so at the top: a submitted one is open to challenge until
+ * its window ends, a challenged one is disputed. A dapp must not act on either yet.
+ */
+function NotFinal({ result, mode }: { result: InferenceResult; mode: string }) {
+  if (result.status === "Submitted" && result.result !== undefined) {
+    const until = Number(result.result.submission.finalizableAt);
+    return (
+      <p className="not-final" role="status" data-testid="not-final">
+        {mode === "ATTESTED" ? "Signed by a staked worker" : "Submitted"}, open to challenge until{" "}
+        {zonedClock(until)}. Do not act on this yet: anyone who re-executes it can still challenge
+        it until then.
+      </p>
+    );
+  }
+  if (result.status === "Challenged") {
+    return (
+      <p className="not-final challenged" role="status" data-testid="not-final">
+        Challenged: the result is disputed, and the dispute decides who is right. Do not act on this
+        yet; see the timeline.
+      </p>
+    );
+  }
+  return null;
 }
 
 /** A tensor decoded at the model's decimals, drawn as an image, bars or a meter when it suits. */

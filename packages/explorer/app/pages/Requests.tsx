@@ -77,7 +77,7 @@ export function RequestsPage({ index, query }: { index: ChainIndex; query: URLSe
           </p>
           <pre>
             {"export VERITY_PRIVATE_KEY=0x…   # printed by `verity devnet`\n" +
-              "pnpm exec verity infer credit-risk --input '[0.3, -1.2, 0.8, 0.1, 0, 0.5, -0.4, 1.1, 0.2, -0.3, 0.9, 0, -1, 0.4, 0.6, -0.2]' --wait"}
+              "npx verity infer credit-risk --input '[0.3, -1.2, 0.8, 0.1, 0, 0.5, -0.4, 1.1, 0.2, -0.3, 0.9, 0, -1, 0.4, 0.6, -0.2]' --wait"}
           </pre>
         </Empty>
       ) : shown.length === 0 ? (

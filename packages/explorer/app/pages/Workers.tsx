@@ -39,8 +39,8 @@ export function WorkersPage({ index }: { index: ChainIndex }) {
         <Empty title="No workers registered">
           <p>Start one; it stakes and registers itself:</p>
           <pre>
-            VERITY_PRIVATE_KEY=0x… pnpm worker --rpc-url {index.client.rpcUrl} --register-stake-eth
-            1
+            VERITY_PRIVATE_KEY=0x… npm run worker -- --rpc-url {index.client.rpcUrl}{" "}
+            --register-stake-eth 1
           </pre>
         </Empty>
       ) : (
