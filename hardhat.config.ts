@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import hardhatTypechain from "@nomicfoundation/hardhat-typechain";
@@ -12,9 +13,26 @@ const solcjs = (pkg: string) => ({
   settings: { optimizer: { enabled: true, runs: 10_000 }, evmVersion: "cancun" },
 });
 
+/**
+ * Every Solidity file of `@verity/solidity` (packages/solidity), the user-facing interfaces, types,
+ * libraries, consumer base and mock hub that the root contracts import by package path. Hardhat
+ * writes artifacts only for the project's own files unless told otherwise; listing these keeps
+ * their artifacts and typechain bindings (`IInferenceHub__factory`, `TensorCodec__factory`, ...)
+ * in @verity/contracts, under the same names as when the files lived in contracts/.
+ */
+const VERITY_SOLIDITY_DIR = new URL("./packages/solidity/", import.meta.url);
+const VERITY_SOLIDITY_FILES = readdirSync(VERITY_SOLIDITY_DIR, {
+  recursive: true,
+  encoding: "utf8",
+})
+  .filter((file) => file.endsWith(".sol") && !file.startsWith("node_modules"))
+  .sort()
+  .map((file) => `@verity/solidity/${file}`);
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers, hardhatTypechain],
   solidity: {
+    npmFilesToBuild: VERITY_SOLIDITY_FILES,
     profiles: {
       default: { compilers: [solcjs("solc")] },
       // Not isolated: Ignition builds with this profile, and a types-only file compiled alone has

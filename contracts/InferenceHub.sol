@@ -5,12 +5,12 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
-import {IInferenceHub} from "./interfaces/IInferenceHub.sol";
-import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
-import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
-import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
-import {ExactGasCall} from "./libraries/ExactGasCall.sol";
+import {IInferenceConsumer} from "@verity/solidity/interfaces/IInferenceConsumer.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {IModelRegistry} from "@verity/solidity/interfaces/IModelRegistry.sol";
+import {IProofVerifier} from "@verity/solidity/interfaces/IProofVerifier.sol";
+import {IWorkerRegistry} from "@verity/solidity/interfaces/IWorkerRegistry.sol";
+import {ExactGasCall} from "@verity/solidity/libraries/ExactGasCall.sol";
 import {RequestCommitment} from "./libraries/RequestCommitment.sol";
 import {
     CallbackResult,
@@ -20,7 +20,7 @@ import {
     Request,
     RequestStatus,
     Submission
-} from "./types/Inference.sol";
+} from "@verity/solidity/types/Inference.sol";
 
 /// @title InferenceHub
 /// @notice Escrow and settlement for inference requests. See `IInferenceHub` and docs/protocol.md.

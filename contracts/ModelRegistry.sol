@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
-import {TensorCodec} from "./libraries/TensorCodec.sol";
-import {FailureReason, ProofMode} from "./types/Inference.sol";
+import {IModelRegistry} from "@verity/solidity/interfaces/IModelRegistry.sol";
+import {TensorCodec} from "@verity/solidity/libraries/TensorCodec.sol";
+import {FailureReason, ProofMode} from "@verity/solidity/types/Inference.sol";
 import {IZkModelVerifier} from "./zk/IZkModelVerifier.sol";
 
 /// @title ModelRegistry

@@ -2,7 +2,7 @@
 pragma solidity 0.8.34;
 
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
-import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
+import {IWorkerRegistry} from "@verity/solidity/interfaces/IWorkerRegistry.sol";
 
 /// @title WorkerRegistry
 /// @notice Holds worker stakes and the environment allowlist.

@@ -2,14 +2,20 @@
 pragma solidity 0.8.34;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {IDisputeResolver} from "../interfaces/IDisputeResolver.sol";
-import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
-import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
-import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
-import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
+import {IDisputeResolver} from "@verity/solidity/interfaces/IDisputeResolver.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {IModelRegistry} from "@verity/solidity/interfaces/IModelRegistry.sol";
+import {IProofVerifier} from "@verity/solidity/interfaces/IProofVerifier.sol";
+import {IWorkerRegistry} from "@verity/solidity/interfaces/IWorkerRegistry.sol";
 import {RequestCommitment} from "../libraries/RequestCommitment.sol";
 import {QuorumRounds} from "../quorum/QuorumRounds.sol";
-import {Challenge, ProofMode, Request, RequestStatus, Submission} from "../types/Inference.sol";
+import {
+    Challenge,
+    ProofMode,
+    Request,
+    RequestStatus,
+    Submission
+} from "@verity/solidity/types/Inference.sol";
 
 /// @title DisputeResolver
 /// @notice Holds the hub's `DISPUTE_RESOLVER_ROLE` and decides challenges by ZK proof or by jury.

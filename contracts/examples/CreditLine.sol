@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {InferenceConsumer} from "../consumer/InferenceConsumer.sol";
-import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
-import {TensorCodec} from "../libraries/TensorCodec.sol";
-import {FailureReason, ProofMode, RequestStatus} from "../types/Inference.sol";
+import {InferenceConsumer} from "@verity/solidity/consumer/InferenceConsumer.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {TensorCodec} from "@verity/solidity/libraries/TensorCodec.sol";
+import {FailureReason, ProofMode, RequestStatus} from "@verity/solidity/types/Inference.sol";
 
 /// @title CreditLine
 /// @notice An example dapp: sets a borrower's credit limit from a risk model's probability of

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Challenge, Request, RequestStatus, Submission} from "../types/Inference.sol";
+import {Challenge, Request, RequestStatus, Submission} from "@verity/solidity/types/Inference.sol";
 
 /// @title RequestCommitment
 /// @notice The one storage slot the hub keeps per request: a hash of what the next step must be

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {FailureReason} from "../types/Inference.sol";
+import {FailureReason} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Test-only consumer whose callbacks loop until they run out of gas.
 contract GasBurnerConsumer {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {FailureReason} from "../types/Inference.sol";
+import {FailureReason} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Test-only consumer that reverts with `size` bytes of revert data, byte i being uint8(i),
 /// to check that the hub keeps only a bounded prefix.

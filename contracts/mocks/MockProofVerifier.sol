@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
-import {Request} from "../types/Inference.sol";
+import {IProofVerifier} from "@verity/solidity/interfaces/IProofVerifier.sol";
+import {Request} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Test-only stand-in for a ZK or quorum verifier: accepts a proof that is exactly
 /// `abi.encode(requestId, outputHash, prover)` and pays `prover`.

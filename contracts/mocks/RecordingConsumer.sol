@@ -2,8 +2,8 @@
 pragma solidity 0.8.34;
 
 import {RequestingConsumer} from "./RequestingConsumer.sol";
-import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
-import {FailureReason} from "../types/Inference.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {FailureReason} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Test-only consumer that records every callback it receives.
 contract RecordingConsumer is RequestingConsumer {

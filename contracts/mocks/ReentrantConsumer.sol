@@ -2,8 +2,8 @@
 pragma solidity 0.8.34;
 
 import {RequestingConsumer} from "./RequestingConsumer.sol";
-import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
-import {FailureReason, Request, Submission} from "../types/Inference.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {FailureReason, Request, Submission} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Test-only consumer that, from inside its callbacks (and its `receive`), calls the hub again:
 /// finalize, refund, withdraw and submitResult, recording whether each call succeeded and what it

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {InferenceConsumer} from "../consumer/InferenceConsumer.sol";
-import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
-import {ProofMode} from "../types/Inference.sol";
+import {InferenceConsumer} from "@verity/solidity/consumer/InferenceConsumer.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {ProofMode} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Test-only base: a consumer whose requests anyone can trigger, paying with `msg.value`.
 abstract contract RequestingConsumer is InferenceConsumer {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {IInferenceConsumer} from "../interfaces/IInferenceConsumer.sol";
-import {IQuorumRounds} from "../interfaces/IQuorumRounds.sol";
-import {FailureReason} from "../types/Inference.sol";
+import {IInferenceConsumer} from "@verity/solidity/interfaces/IInferenceConsumer.sol";
+import {IQuorumRounds} from "@verity/solidity/interfaces/IQuorumRounds.sol";
+import {FailureReason} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Test-only consumer that, from inside its result callback, closes the request's round and
 /// withdraws from the rounds contract, recording whether each call succeeded.

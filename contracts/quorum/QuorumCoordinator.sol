@@ -2,13 +2,13 @@
 pragma solidity 0.8.34;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
-import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
-import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
-import {IQuorumCoordinator} from "../interfaces/IQuorumCoordinator.sol";
-import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {IModelRegistry} from "@verity/solidity/interfaces/IModelRegistry.sol";
+import {IProofVerifier} from "@verity/solidity/interfaces/IProofVerifier.sol";
+import {IQuorumCoordinator} from "@verity/solidity/interfaces/IQuorumCoordinator.sol";
+import {IWorkerRegistry} from "@verity/solidity/interfaces/IWorkerRegistry.sol";
 import {RequestCommitment} from "../libraries/RequestCommitment.sol";
-import {ProofMode, Request, RequestStatus} from "../types/Inference.sol";
+import {ProofMode, Request, RequestStatus} from "@verity/solidity/types/Inference.sol";
 import {QuorumRounds} from "./QuorumRounds.sol";
 
 /// @title QuorumCoordinator

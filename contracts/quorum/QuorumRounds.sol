@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
-import {IQuorumRounds} from "../interfaces/IQuorumRounds.sol";
-import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {IQuorumRounds} from "@verity/solidity/interfaces/IQuorumRounds.sol";
+import {IWorkerRegistry} from "@verity/solidity/interfaces/IWorkerRegistry.sol";
 
 /// @title QuorumRounds
 /// @notice Commit-reveal rounds decided by `quorum` matching reveals out of `2 * quorum - 1`

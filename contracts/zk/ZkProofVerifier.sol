@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
-import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
-import {Request} from "../types/Inference.sol";
+import {IModelRegistry} from "@verity/solidity/interfaces/IModelRegistry.sol";
+import {IProofVerifier} from "@verity/solidity/interfaces/IProofVerifier.sol";
+import {Request} from "@verity/solidity/types/Inference.sol";
 import {IZkModelVerifier} from "./IZkModelVerifier.sol";
 
 /// @title ZkProofVerifier

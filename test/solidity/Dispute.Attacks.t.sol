@@ -2,10 +2,10 @@
 pragma solidity 0.8.34;
 
 import {QuorumFixture} from "./utils/QuorumFixture.sol";
-import {IDisputeResolver} from "../../contracts/interfaces/IDisputeResolver.sol";
-import {IInferenceHub} from "../../contracts/interfaces/IInferenceHub.sol";
-import {IProofVerifier} from "../../contracts/interfaces/IProofVerifier.sol";
-import {IQuorumRounds} from "../../contracts/interfaces/IQuorumRounds.sol";
+import {IDisputeResolver} from "@verity/solidity/interfaces/IDisputeResolver.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {IProofVerifier} from "@verity/solidity/interfaces/IProofVerifier.sol";
+import {IQuorumRounds} from "@verity/solidity/interfaces/IQuorumRounds.sol";
 import {
     Challenge,
     FailureReason,
@@ -13,7 +13,7 @@ import {
     Request,
     RequestStatus,
     Submission
-} from "../../contracts/types/Inference.sol";
+} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Attacks on disputes, failure reports and the rules that decide a request, each by a
 /// hostile party: a model owner, a worker with a second address, a vetoing worker, a requester.

@@ -3,17 +3,17 @@ pragma solidity 0.8.34;
 
 import {QuorumFixture} from "./utils/QuorumFixture.sol";
 import {MockProofVerifier} from "../../contracts/mocks/MockProofVerifier.sol";
-import {IDisputeResolver} from "../../contracts/interfaces/IDisputeResolver.sol";
-import {IInferenceHub} from "../../contracts/interfaces/IInferenceHub.sol";
-import {IProofVerifier} from "../../contracts/interfaces/IProofVerifier.sol";
-import {IQuorumRounds} from "../../contracts/interfaces/IQuorumRounds.sol";
+import {IDisputeResolver} from "@verity/solidity/interfaces/IDisputeResolver.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {IProofVerifier} from "@verity/solidity/interfaces/IProofVerifier.sol";
+import {IQuorumRounds} from "@verity/solidity/interfaces/IQuorumRounds.sol";
 import {
     Challenge,
     ProofMode,
     Request,
     RequestStatus,
     Submission
-} from "../../contracts/types/Inference.sol";
+} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Disputes over ATTESTED results: decided by a ZK proof at once, or by a jury of other
 /// workers; the loser pays, the consumer hears only the outcome.

@@ -4,9 +4,9 @@ pragma solidity 0.8.34;
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {HubFixture} from "./utils/HubFixture.sol";
 import {InferenceHub} from "../../contracts/InferenceHub.sol";
-import {IInferenceHub} from "../../contracts/interfaces/IInferenceHub.sol";
-import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
-import {Request, RequestStatus} from "../../contracts/types/Inference.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {IWorkerRegistry} from "@verity/solidity/interfaces/IWorkerRegistry.sol";
+import {Request, RequestStatus} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Attacks on result signatures: forgery, replay across requests, hubs and chains, wrong or
 /// revoked environments, under-staked signers, malleability.

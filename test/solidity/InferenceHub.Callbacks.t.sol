@@ -3,10 +3,10 @@ pragma solidity 0.8.34;
 
 import {HubFixture} from "./utils/HubFixture.sol";
 import {Vm} from "./utils/Test.sol";
-import {InferenceConsumer} from "../../contracts/consumer/InferenceConsumer.sol";
+import {InferenceConsumer} from "@verity/solidity/consumer/InferenceConsumer.sol";
 import {CreditLine} from "../../contracts/examples/CreditLine.sol";
-import {IInferenceHub} from "../../contracts/interfaces/IInferenceHub.sol";
-import {ExactGasCall} from "../../contracts/libraries/ExactGasCall.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {ExactGasCall} from "@verity/solidity/libraries/ExactGasCall.sol";
 import {GasBurnerConsumer} from "../../contracts/mocks/GasBurnerConsumer.sol";
 import {HugeRevertConsumer} from "../../contracts/mocks/HugeRevertConsumer.sol";
 import {RecordingConsumer} from "../../contracts/mocks/RecordingConsumer.sol";
@@ -18,7 +18,7 @@ import {
     Request,
     RequestStatus,
     Submission
-} from "../../contracts/types/Inference.sol";
+} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Consumer callbacks: the CreditLine example end to end, consumers that revert, burn their
 /// gas, return huge revert data or re-enter the hub, and settlers that withhold gas.

@@ -3,8 +3,8 @@ pragma solidity 0.8.34;
 
 import {HubFixture} from "./utils/HubFixture.sol";
 import {MockProofVerifier} from "../../contracts/mocks/MockProofVerifier.sol";
-import {IModelRegistry} from "../../contracts/interfaces/IModelRegistry.sol";
-import {ProofMode, Request, RequestStatus} from "../../contracts/types/Inference.sol";
+import {IModelRegistry} from "@verity/solidity/interfaces/IModelRegistry.sol";
+import {ProofMode, Request, RequestStatus} from "@verity/solidity/types/Inference.sol";
 
 /// @dev The extension point for ZK and QUORUM: a registered `IProofVerifier` settles at once.
 contract InferenceHubProofVerifierTest is HubFixture {

@@ -4,10 +4,10 @@ pragma solidity 0.8.34;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {HubFixture} from "./utils/HubFixture.sol";
 import {InferenceHub} from "../../contracts/InferenceHub.sol";
-import {IInferenceHub} from "../../contracts/interfaces/IInferenceHub.sol";
-import {IModelRegistry} from "../../contracts/interfaces/IModelRegistry.sol";
-import {IProofVerifier} from "../../contracts/interfaces/IProofVerifier.sol";
-import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {IModelRegistry} from "@verity/solidity/interfaces/IModelRegistry.sol";
+import {IProofVerifier} from "@verity/solidity/interfaces/IProofVerifier.sol";
+import {IWorkerRegistry} from "@verity/solidity/interfaces/IWorkerRegistry.sol";
 import {RecordingConsumer} from "../../contracts/mocks/RecordingConsumer.sol";
 import {
     CallbackResult,
@@ -17,7 +17,7 @@ import {
     Request,
     RequestStatus,
     Submission
-} from "../../contracts/types/Inference.sol";
+} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Unit tests of the InferenceHub lifecycle: request, submit, finalize, fail, refund,
 /// challenge, withdraw and admin. Attacks and callbacks live in the sibling files.

@@ -3,8 +3,8 @@ pragma solidity 0.8.34;
 
 import {Test} from "./utils/Test.sol";
 import {ModelRegistry} from "../../contracts/ModelRegistry.sol";
-import {IModelRegistry} from "../../contracts/interfaces/IModelRegistry.sol";
-import {ProofMode} from "../../contracts/types/Inference.sol";
+import {IModelRegistry} from "@verity/solidity/interfaces/IModelRegistry.sol";
+import {ProofMode} from "@verity/solidity/types/Inference.sol";
 import {IZkModelVerifier} from "../../contracts/zk/IZkModelVerifier.sol";
 
 /// @dev Stands in for a ZK verifier: `setZkCommitment` checks only what it reports about itself.

@@ -3,16 +3,16 @@ pragma solidity 0.8.34;
 
 import {QuorumFixture} from "./utils/QuorumFixture.sol";
 import {RoundClosingConsumer} from "../../contracts/mocks/RoundClosingConsumer.sol";
-import {IInferenceHub} from "../../contracts/interfaces/IInferenceHub.sol";
-import {IQuorumCoordinator} from "../../contracts/interfaces/IQuorumCoordinator.sol";
-import {IQuorumRounds} from "../../contracts/interfaces/IQuorumRounds.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {IQuorumCoordinator} from "@verity/solidity/interfaces/IQuorumCoordinator.sol";
+import {IQuorumRounds} from "@verity/solidity/interfaces/IQuorumRounds.sol";
 import {
     Challenge,
     ProofMode,
     Request,
     RequestStatus,
     Submission
-} from "../../contracts/types/Inference.sol";
+} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Attacks on QUORUM rounds and disputes: copying answers, settling around the round,
 /// collusion below the quorum, reentrant consumers, griefing challengers, dishonest requesters,

@@ -2,14 +2,14 @@
 pragma solidity 0.8.34;
 
 import {QuorumFixture} from "./utils/QuorumFixture.sol";
-import {IQuorumRounds} from "../../contracts/interfaces/IQuorumRounds.sol";
+import {IQuorumRounds} from "@verity/solidity/interfaces/IQuorumRounds.sol";
 import {
     Challenge,
     ProofMode,
     Request,
     RequestStatus,
     Submission
-} from "../../contracts/types/Inference.sol";
+} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Property tests over random rounds: what each member commits, who reveals and in which
 /// order, the quorum, the reward; and random dispute outcomes.

@@ -2,11 +2,11 @@
 pragma solidity 0.8.34;
 
 import {QuorumFixture} from "./utils/QuorumFixture.sol";
-import {IInferenceHub} from "../../contracts/interfaces/IInferenceHub.sol";
-import {IModelRegistry} from "../../contracts/interfaces/IModelRegistry.sol";
-import {IQuorumCoordinator} from "../../contracts/interfaces/IQuorumCoordinator.sol";
-import {IQuorumRounds} from "../../contracts/interfaces/IQuorumRounds.sol";
-import {ProofMode, Request, RequestStatus} from "../../contracts/types/Inference.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {IModelRegistry} from "@verity/solidity/interfaces/IModelRegistry.sol";
+import {IQuorumCoordinator} from "@verity/solidity/interfaces/IQuorumCoordinator.sol";
+import {IQuorumRounds} from "@verity/solidity/interfaces/IQuorumRounds.sol";
+import {ProofMode, Request, RequestStatus} from "@verity/solidity/types/Inference.sol";
 
 /// @dev QUORUM mode: commit, reveal, settle when `quorum` agree, share and slash at close.
 contract QuorumCoordinatorTest is QuorumFixture {

@@ -2,7 +2,7 @@
 pragma solidity 0.8.34;
 
 import {Test} from "./utils/Test.sol";
-import {TensorCodec} from "../../contracts/libraries/TensorCodec.sol";
+import {TensorCodec} from "@verity/solidity/libraries/TensorCodec.sol";
 
 /// @dev Exposes the library's internal functions with calldata arguments, as the contracts use them.
 contract TensorCodecHarness {

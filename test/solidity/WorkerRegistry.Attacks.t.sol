@@ -2,8 +2,8 @@
 pragma solidity 0.8.34;
 
 import {HubFixture} from "./utils/HubFixture.sol";
-import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
-import {FailureReason, Request} from "../../contracts/types/Inference.sol";
+import {IWorkerRegistry} from "@verity/solidity/interfaces/IWorkerRegistry.sol";
+import {FailureReason, Request} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Attacks on the worker registry by the parties that may be hostile: the registry admin,
 /// the environment admin and a worker holding several addresses. Each test asserts the attack

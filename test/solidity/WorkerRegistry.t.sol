@@ -5,7 +5,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {HubFixture} from "./utils/HubFixture.sol";
 import {WorkerRegistry} from "../../contracts/WorkerRegistry.sol";
-import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
+import {IWorkerRegistry} from "@verity/solidity/interfaces/IWorkerRegistry.sol";
 
 /// @dev The fixture deploys the registry with `worker` and `otherWorker` staked `MIN_STAKE` on `ENV`.
 contract WorkerRegistryTest is HubFixture {

@@ -11,8 +11,8 @@ import {
     TestShortKeyZkModelVerifier
 } from "../../contracts/mocks/MockZkModelVerifier.sol";
 import {ZkModelVerifier} from "../../contracts/zk/ZkModelVerifier.sol";
-import {IModelRegistry} from "../../contracts/interfaces/IModelRegistry.sol";
-import {ProofMode, Request, RequestStatus} from "../../contracts/types/Inference.sol";
+import {IModelRegistry} from "@verity/solidity/interfaces/IModelRegistry.sol";
+import {ProofMode, Request, RequestStatus} from "@verity/solidity/types/Inference.sol";
 
 /// @dev ZkProofVerifier's checks around the model verifier, with a mock that accepts exactly the
 /// call a test expects (test/zk/onchain.test.ts runs the same paths with real Groth16 proofs).

@@ -1,6 +1,7 @@
 /**
- * The protocol's Solidity enums as plain numbers, in declaration order (contracts/types/Inference.sol
- * and IModelRegistry). ethers decodes a `uint8` enum as a `bigint`: compare with `Number(value)`.
+ * The protocol's Solidity enums as plain numbers, in declaration order
+ * (packages/solidity/types/Inference.sol and IModelRegistry). ethers decodes a `uint8` enum as a
+ * `bigint`: compare with `Number(value)`.
  */
 
 /** How a result proves it was computed correctly. Also a bit index in a model's `proofModes`. */

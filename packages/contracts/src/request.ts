@@ -3,7 +3,7 @@ import { InferenceHub__factory } from "../typechain/index.js";
 import type { FailureReason, ProofMode } from "./enums.js";
 
 /**
- * A request as the hub committed to it (`Request` in contracts/types/Inference.sol). Settlement
+ * A request as the hub committed to it (`Request` in packages/solidity/types/Inference.sol). Settlement
  * calls (`submitResult`, `finalize`, `refund`, ...) take it back verbatim. Integers are `bigint`
  * as ethers decodes them; the proof mode is a `ProofMode` number.
  */

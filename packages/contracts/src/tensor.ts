@@ -2,7 +2,7 @@ import { getBytes, hexlify } from "ethers";
 import type { BytesLike } from "ethers";
 
 /**
- * The canonical tensor encoding of contracts/libraries/TensorCodec.sol:
+ * The canonical tensor encoding of packages/solidity/libraries/TensorCodec.sol:
  *
  *   byte 0          version, 0x01
  *   byte 1          dtype, 0x01 = int32

@@ -9,11 +9,11 @@ import {WorkerRegistry} from "../../../contracts/WorkerRegistry.sol";
 import {DisputeResolver} from "../../../contracts/disputes/DisputeResolver.sol";
 import {QuorumCoordinator} from "../../../contracts/quorum/QuorumCoordinator.sol";
 import {QuorumRounds} from "../../../contracts/quorum/QuorumRounds.sol";
-import {IInferenceHub} from "../../../contracts/interfaces/IInferenceHub.sol";
-import {IModelRegistry} from "../../../contracts/interfaces/IModelRegistry.sol";
-import {IProofVerifier} from "../../../contracts/interfaces/IProofVerifier.sol";
-import {IQuorumRounds} from "../../../contracts/interfaces/IQuorumRounds.sol";
-import {IWorkerRegistry} from "../../../contracts/interfaces/IWorkerRegistry.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {IModelRegistry} from "@verity/solidity/interfaces/IModelRegistry.sol";
+import {IProofVerifier} from "@verity/solidity/interfaces/IProofVerifier.sol";
+import {IQuorumRounds} from "@verity/solidity/interfaces/IQuorumRounds.sol";
+import {IWorkerRegistry} from "@verity/solidity/interfaces/IWorkerRegistry.sol";
 import {MockProofVerifier} from "../../../contracts/mocks/MockProofVerifier.sol";
 import {MockZkModelVerifier} from "../../../contracts/mocks/MockZkModelVerifier.sol";
 import {
@@ -23,7 +23,7 @@ import {
     Request,
     RequestStatus,
     Submission
-} from "../../../contracts/types/Inference.sol";
+} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Drives QUORUM requests and every dispute path through random but valid sequences: quorum
 /// commits and reveals (honest or not), ATTESTED results (right or wrong) challenged, decided by

@@ -4,15 +4,10 @@ pragma solidity 0.8.34;
 import {QuorumFixture} from "../utils/QuorumFixture.sol";
 import {DisputeHandler} from "./DisputeHandler.sol";
 import {ScriptedConsumer} from "./HubHandler.sol";
-import {IQuorumRounds} from "../../../contracts/interfaces/IQuorumRounds.sol";
-import {IWorkerRegistry} from "../../../contracts/interfaces/IWorkerRegistry.sol";
+import {IQuorumRounds} from "@verity/solidity/interfaces/IQuorumRounds.sol";
+import {IWorkerRegistry} from "@verity/solidity/interfaces/IWorkerRegistry.sol";
 import {QuorumCoordinator} from "../../../contracts/quorum/QuorumCoordinator.sol";
-import {
-    Challenge,
-    Request,
-    RequestStatus,
-    Submission
-} from "../../../contracts/types/Inference.sol";
+import {Challenge, Request, RequestStatus, Submission} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Random sequences of QUORUM rounds and of every dispute path (ZK proof, jury, expiry) with
 /// honest, dishonest and hostile parties, through `DisputeHandler`. After each call the contracts'

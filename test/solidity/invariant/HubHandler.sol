@@ -5,8 +5,8 @@ import {Test, Vm} from "../utils/Test.sol";
 import {InferenceHub} from "../../../contracts/InferenceHub.sol";
 import {ModelRegistry} from "../../../contracts/ModelRegistry.sol";
 import {WorkerRegistry} from "../../../contracts/WorkerRegistry.sol";
-import {IInferenceConsumer} from "../../../contracts/interfaces/IInferenceConsumer.sol";
-import {IInferenceHub} from "../../../contracts/interfaces/IInferenceHub.sol";
+import {IInferenceConsumer} from "@verity/solidity/interfaces/IInferenceConsumer.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
 import {
     Challenge,
     FailureReason,
@@ -14,7 +14,7 @@ import {
     Request,
     RequestStatus,
     Submission
-} from "../../../contracts/types/Inference.sol";
+} from "@verity/solidity/types/Inference.sol";
 
 /// @dev A callback target that counts the callbacks it completed, or reverts, or burns all its gas,
 /// as the handler chooses for each request.

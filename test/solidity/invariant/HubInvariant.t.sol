@@ -3,7 +3,7 @@ pragma solidity 0.8.34;
 
 import {HubFixture} from "../utils/HubFixture.sol";
 import {HubHandler, ScriptedConsumer} from "./HubHandler.sol";
-import {RequestStatus} from "../../../contracts/types/Inference.sol";
+import {RequestStatus} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Random sequences of hub and stake actions through `HubHandler`; after each call the hub's
 /// money and request states must agree with the handler's books. The handler only takes actions

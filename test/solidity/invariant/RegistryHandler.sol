@@ -4,7 +4,7 @@ pragma solidity 0.8.34;
 import {Test} from "../utils/Test.sol";
 import {WorkerRegistry} from "../../../contracts/WorkerRegistry.sol";
 import {VerityTimelock} from "../../../contracts/governance/VerityTimelock.sol";
-import {IWorkerRegistry} from "../../../contracts/interfaces/IWorkerRegistry.sol";
+import {IWorkerRegistry} from "@verity/solidity/interfaces/IWorkerRegistry.sol";
 
 /// @dev Drives the worker registry with every party hostile but the one honest worker: the admin
 /// acts only through the timelock (scheduling, waiting out the delay and executing whatever it

@@ -5,7 +5,7 @@ import {Test} from "../utils/Test.sol";
 import {RegistryHandler} from "./RegistryHandler.sol";
 import {WorkerRegistry} from "../../../contracts/WorkerRegistry.sol";
 import {VerityTimelock} from "../../../contracts/governance/VerityTimelock.sol";
-import {IWorkerRegistry} from "../../../contracts/interfaces/IWorkerRegistry.sol";
+import {IWorkerRegistry} from "@verity/solidity/interfaces/IWorkerRegistry.sol";
 
 /// @dev The worker registry as deployed: administered by a timelock whose only proposer is a
 /// hostile admin, with one fixed slasher (the handler). Random sequences of worker, slasher and

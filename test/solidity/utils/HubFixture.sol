@@ -5,8 +5,8 @@ import {Test, Vm} from "./Test.sol";
 import {InferenceHub} from "../../../contracts/InferenceHub.sol";
 import {ModelRegistry} from "../../../contracts/ModelRegistry.sol";
 import {WorkerRegistry} from "../../../contracts/WorkerRegistry.sol";
-import {IInferenceHub} from "../../../contracts/interfaces/IInferenceHub.sol";
-import {IModelRegistry} from "../../../contracts/interfaces/IModelRegistry.sol";
+import {IInferenceHub} from "@verity/solidity/interfaces/IInferenceHub.sol";
+import {IModelRegistry} from "@verity/solidity/interfaces/IModelRegistry.sol";
 import {MockZkModelVerifier} from "../../../contracts/mocks/MockZkModelVerifier.sol";
 import {
     Challenge,
@@ -14,7 +14,7 @@ import {
     ProofMode,
     Request,
     Submission
-} from "../../../contracts/types/Inference.sol";
+} from "@verity/solidity/types/Inference.sol";
 
 /// @dev Deploys the protocol with a registered 16-feature model and two staked workers, and
 /// builds the inputs and signatures that tests need.

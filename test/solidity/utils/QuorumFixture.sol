@@ -6,10 +6,10 @@ import {DisputeResolver} from "../../../contracts/disputes/DisputeResolver.sol";
 import {QuorumCoordinator} from "../../../contracts/quorum/QuorumCoordinator.sol";
 import {MockProofVerifier} from "../../../contracts/mocks/MockProofVerifier.sol";
 import {RecordingConsumer} from "../../../contracts/mocks/RecordingConsumer.sol";
-import {IDisputeResolver} from "../../../contracts/interfaces/IDisputeResolver.sol";
-import {IModelRegistry} from "../../../contracts/interfaces/IModelRegistry.sol";
-import {IQuorumCoordinator} from "../../../contracts/interfaces/IQuorumCoordinator.sol";
-import {Challenge, ProofMode, Request, Submission} from "../../../contracts/types/Inference.sol";
+import {IDisputeResolver} from "@verity/solidity/interfaces/IDisputeResolver.sol";
+import {IModelRegistry} from "@verity/solidity/interfaces/IModelRegistry.sol";
+import {IQuorumCoordinator} from "@verity/solidity/interfaces/IQuorumCoordinator.sol";
+import {Challenge, ProofMode, Request, Submission} from "@verity/solidity/types/Inference.sol";
 
 /// @dev The hub fixture plus the quorum coordinator (the hub's QUORUM verifier) and the dispute
 /// resolver (its DISPUTE_RESOLVER_ROLE), both allowed to slash, six staked workers, a model that
