@@ -29,7 +29,7 @@ const require = createRequire(import.meta.url);
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PACKAGE_DIR = join(REPO_ROOT, "packages/solidity");
 const FIXTURE_DIR = fileURLToPath(new URL("./foundry-consumer/", import.meta.url));
-const SOLC_WRAPPER = fileURLToPath(new URL("./solcjs-for-forge.mjs", import.meta.url));
+const SOLC_WRAPPER = fileURLToPath(new URL("../../scripts/solcjs-for-forge.mjs", import.meta.url));
 const SOLC_PACKAGE_DIR = dirname(require.resolve("solc/package.json"));
 
 /** The native binary of `@foundry-rs/forge`, from its platform package (as devnet finds anvil's). */
@@ -49,7 +49,7 @@ interface PackResult {
  * tarball with npm into a fresh Foundry project outside this repository, and test a consumer
  * against `MockInferenceHub` with forge. Nothing is downloaded: the package has no dependencies
  * (`npm install --offline`), and forge compiles with the npm `solc` package through a small
- * launcher (solcjs-for-forge.mjs) instead of fetching a native solc.
+ * launcher (scripts/solcjs-for-forge.mjs) instead of fetching a native solc.
  */
 describe("@verity/solidity, installed from its tarball into a Foundry project", function () {
   this.timeout(300_000);
