@@ -647,7 +647,7 @@ export function explainRevert(data: string): Explanation & { signature: string }
       ? explain(decoded.args)
       : {
           message: `The contract reverted with ${decoded.signature}.`,
-          fix: "see the error's NatSpec in contracts/interfaces/.",
+          fix: "see the error's NatSpec in packages/solidity/interfaces/.",
         }),
   };
 }

@@ -4,7 +4,7 @@ import type { BytesLike } from "ethers";
 import { InvalidInputError, TensorValueError } from "./errors.js";
 
 /**
- * The one canonical tensor codec (contracts/libraries/TensorCodec.sol, byte by byte in
+ * The one canonical tensor codec (packages/solidity/libraries/TensorCodec.sol, byte by byte in
  * docs/tensors.md), re-exported from @verity/contracts so the SDK, the worker and the contracts'
  * tests share it.
  */
