@@ -9,7 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -310,7 +310,7 @@ export async function checkDeterminism(options: CheckOptions): Promise<Determini
   try {
     await writeFile(join(dir, "cases.bin"), bytes);
     await compileHarness(dir, pathToFileURL(join(ortDist(), "ort.node.min.mjs")).href);
-    await runProcess(["mkdir", "-p", webDir], dir);
+    await mkdir(webDir);
     await writeFile(join(webDir, "cases.bin"), bytes);
     await compileHarness(webDir, "./ort/ort.wasm.bundle.min.mjs");
 
