@@ -24,7 +24,7 @@ import {
   quantize,
   sampleModel,
 } from "@verity/models";
-import { canonicalWasmPath } from "@verity/runtime";
+import { CANONICAL_EXECUTOR, canonicalWasmPath } from "@verity/runtime";
 import { launchChromium } from "@verity/explorer/browser";
 import { runCasesWith, type CaseModel, type PlatformOutputs } from "./harness.js";
 
@@ -282,7 +282,7 @@ export interface PlatformReport {
 }
 
 export interface DeterminismReport {
-  executor: string;
+  executor: typeof CANONICAL_EXECUTOR;
   models: CheckedModel[];
   /** The reference: the canonical executor in this x86-64 Node process's twin. */
   reference: PlatformReport;
@@ -345,8 +345,7 @@ export async function checkDeterminism(options: CheckOptions): Promise<Determini
       wallMs,
     });
     return {
-      executor:
-        "onnxruntime-web 1.30.0, ort-wasm-simd-threaded.wasm, one thread, graph optimisation basic",
+      executor: CANONICAL_EXECUTOR,
       models,
       reference: report(x86, `Node ${process.version} ${process.arch}`, x86Ms),
       platforms: [

@@ -8,6 +8,7 @@ import { Wallet, parseEther, sha256 } from "ethers";
 import {
   DEFAULT_DEPLOYMENTS_DIR,
   decodeTensor,
+  describeHubSource,
   encodeTensor,
   writeDevnetRecord,
 } from "@verity/contracts";
@@ -24,7 +25,6 @@ import { encodeOnnx, quantize, sampleModel } from "@verity/models";
 import {
   ChainMismatchError,
   ContractNotDeployedError,
-  DeploymentNotFoundError,
   ContractRevertError,
   InvalidInputError,
   ModelFileError,
@@ -138,28 +138,22 @@ describe("sdk against a local node and a real worker", function () {
         startedAt: new Date().toISOString(),
       };
       try {
+        // Where a client without an address finds the hub, or why it cannot.
+        const outcome = (parameters: Parameters<typeof createVerityClient>[0]) =>
+          createVerityClient(parameters).then(
+            (client) => {
+              client.destroy();
+              return describeHubSource(client.hubSource);
+            },
+            (error: Error) => String(error.cause ?? error),
+          );
         // Nothing recorded for this node's port: the Ignition deployment, if a developer made
         // one on this machine, else an error naming every place it looked.
-        if (existsSync(join(DEFAULT_DEPLOYMENTS_DIR, "chain-31337"))) {
-          const viaIgnition = await createVerityClient({ rpcUrl: devnet.node.url }).catch(
-            (error: unknown) => error as Error,
-          );
-          if ("hubSource" in viaIgnition) viaIgnition.destroy();
-          expect(
-            String(
-              "hubSourceDescription" in viaIgnition
-                ? viaIgnition.hubSourceDescription
-                : viaIgnition,
-            ),
-          ).to.include("Ignition");
-        } else {
-          const none = await rejection(
-            createVerityClient({ rpcUrl: devnet.node.url }),
-            DeploymentNotFoundError,
-          );
-          expect(String(none.cause)).to.include("VERITY_HUB_ADDRESS is not set");
-          expect(none.fix).to.match(/verity devnet/);
-        }
+        expect(await outcome({ rpcUrl: devnet.node.url })).to.include(
+          existsSync(join(DEFAULT_DEPLOYMENTS_DIR, "chain-31337"))
+            ? "the Ignition deployment"
+            : "VERITY_HUB_ADDRESS is not set",
+        );
 
         const file = writeDevnetRecord(record);
         // The same node named "localhost" finds the same record.
@@ -168,20 +162,18 @@ describe("sdk against a local node and a real worker", function () {
         });
         viaRecord.destroy();
         expect(viaRecord.addresses.inferenceHub).to.equal(hub);
-        expect(viaRecord.hubSourceDescription).to.equal(`the running devnet recorded in ${file}`);
+        expect(describeHubSource(viaRecord.hubSource)).to.equal(
+          `the running devnet recorded in ${file}`,
+        );
         // Given a provider (Hardhat's, say) instead of a URL: the one running devnet of the chain.
         const viaProvider = await createVerityClient({ provider: devnet.provider });
-        expect(viaProvider.hubSourceDescription).to.equal(`the running devnet recorded in ${file}`);
+        expect(describeHubSource(viaProvider.hubSource)).to.equal(
+          `the running devnet recorded in ${file}`,
+        );
 
         // A record left by a devnet that died is not trusted.
         writeDevnetRecord({ ...record, pid: 2 ** 22 + 1 });
-        const stale = await createVerityClient({ rpcUrl: devnet.node.url }).then(
-          (client) => {
-            client.destroy();
-            return client.hubSourceDescription;
-          },
-          (error: Error) => String(error.cause ?? error),
-        );
+        const stale = await outcome({ rpcUrl: devnet.node.url });
         expect(stale).to.not.include(file);
 
         // The environment variable comes first, and a wrong one is named as the source.

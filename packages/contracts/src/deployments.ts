@@ -54,6 +54,12 @@ const FUTURE_IDS = {
   creditLineOnHub: "CreditLineOnHub#CreditLine",
 } as const;
 
+/** Where Ignition records the addresses of `chainId`'s deployment. */
+export function deploymentFile(chainId: number | bigint, options: DeploymentsOptions = {}): string {
+  const dir = options.deploymentsDir ?? DEFAULT_DEPLOYMENTS_DIR;
+  return join(dir, options.deploymentId ?? `chain-${chainId}`, "deployed_addresses.json");
+}
+
 /**
  * The addresses Hardhat Ignition recorded for `chainId`, from
  * `deploy/deployments/chain-<chainId>/deployed_addresses.json`.
@@ -67,9 +73,7 @@ export function deployments(
   chainId: number | bigint,
   options: DeploymentsOptions = {},
 ): VerityDeployment {
-  const deploymentId = options.deploymentId ?? `chain-${chainId}`;
-  const dir = options.deploymentsDir ?? DEFAULT_DEPLOYMENTS_DIR;
-  const file = `${dir.replace(/\/+$/, "")}/${deploymentId}/deployed_addresses.json`;
+  const file = deploymentFile(chainId, options);
   if (!existsSync(file)) {
     throw new Error(
       `Verity is not deployed on chain ${chainId}: ${file} does not exist. Deploy with ` +
@@ -222,11 +226,9 @@ export function findHubAddress(
   if (devnet !== undefined)
     return { address: devnet.inferenceHub, source: { devnet: devnet.file } };
   try {
-    const dir = options.deploymentsDir ?? DEFAULT_DEPLOYMENTS_DIR;
-    const id = options.deploymentId ?? `chain-${chainId}`;
     return {
       address: deployments(chainId, options).inferenceHub,
-      source: { ignition: join(dir, id, "deployed_addresses.json") },
+      source: { ignition: deploymentFile(chainId, options) },
     };
   } catch (error) {
     throw new Error(

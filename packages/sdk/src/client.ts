@@ -61,9 +61,8 @@ export interface VerityClient {
   modelRegistry: ModelRegistry;
   workerRegistry: WorkerRegistry;
   addresses: { inferenceHub: string; modelRegistry: string; workerRegistry: string };
-  /** Where the hub's address came from, and the same in words. */
+  /** Where the hub's address came from (`describeHubSource` says it in words). */
   hubSource: HubSource;
-  hubSourceDescription: string;
   fromBlock: number;
   pollingIntervalMs: number;
   /** Closes the provider the client made (not one it was given). */
@@ -164,7 +163,6 @@ export async function createVerityClient(
         workerRegistry: workerRegistryAddress,
       },
       hubSource,
-      hubSourceDescription: describeHubSource(hubSource),
       fromBlock: parameters.fromBlock ?? 0,
       pollingIntervalMs,
       destroy: () => owned?.destroy(),
