@@ -20,12 +20,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { Wallet, ZeroAddress } from "ethers";
-import { ProofMode } from "@verity/contracts";
+import { ProofMode, encodeTensor, quantize } from "@verity/contracts";
 import { ACCOUNTS, devAccount, spawnWorker, startDevnet, type Devnet } from "@verity/devnet";
 import { sampleModel } from "@verity/models";
 import { CANONICAL_EXECUTOR, openCanonicalSession } from "@verity/runtime";
-import { encodeTensor } from "@verity/contracts";
-import { quantize } from "@verity/models";
 
 const REQUESTS = Number(process.env.VERITY_BENCH_REQUESTS ?? 2_000);
 const RATE = Number(process.env.VERITY_BENCH_RATE ?? 100);

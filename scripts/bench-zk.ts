@@ -31,9 +31,11 @@ import {
   executeThroughTimelock,
   parseRequestedEvent,
   proofModesMask,
+  dequantize,
+  quantize,
 } from "@verity/contracts";
 import type { Request } from "@verity/contracts";
-import { SAMPLE_MODEL_NAMES, dequantize, quantize, sampleModel } from "@verity/models";
+import { SAMPLE_MODEL_NAMES, sampleModel } from "@verity/models";
 import type { SampleModel } from "@verity/models";
 import {
   ZkProver,

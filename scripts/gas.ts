@@ -27,8 +27,9 @@ import {
   ProofMode,
   proofModesMask,
   type Request as HubRequest,
+  quantize,
 } from "@verity/contracts";
-import { quantize, sampleModel } from "@verity/models";
+import { sampleModel } from "@verity/models";
 import { ZkProver, buildZkArtifacts, deployZkModel } from "@verity/zk";
 
 const CHECK = process.env.VERITY_GAS_CHECK === "1";

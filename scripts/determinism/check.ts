@@ -16,14 +16,8 @@ import { tmpdir } from "node:os";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
-import {
-  PROBE_MODEL_NAMES,
-  SAMPLE_MODEL_NAMES,
-  dequantize,
-  probeModel,
-  quantize,
-  sampleModel,
-} from "@verity/models";
+import { PROBE_MODEL_NAMES, SAMPLE_MODEL_NAMES, probeModel, sampleModel } from "@verity/models";
+import { dequantize, quantize } from "@verity/contracts";
 import { CANONICAL_EXECUTOR, canonicalWasmPath } from "@verity/runtime";
 import { launchChromium } from "@verity/explorer/browser";
 import { runCasesWith, type CaseModel, type PlatformOutputs } from "./harness.js";

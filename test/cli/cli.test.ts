@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Wallet, sha256 } from "ethers";
-import { encodeTensor } from "@verity/contracts";
+import { encodeTensor, quantize } from "@verity/contracts";
 import {
   ACCOUNTS,
   devAccount,
@@ -15,7 +15,7 @@ import {
   type Devnet,
   type WorkerProcess,
 } from "@verity/devnet";
-import { encodeOnnx, quantize, sampleModel } from "@verity/models";
+import { encodeOnnx, sampleModel } from "@verity/models";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/bin/verity.js", import.meta.url));
 

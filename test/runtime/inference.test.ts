@@ -8,13 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createHash } from "node:crypto";
-import { FailureReason, decodeTensor, encodeTensor } from "@verity/contracts";
+import { FailureReason, decodeTensor, encodeTensor, dequantize, quantize } from "@verity/contracts";
 import {
   ONNX_IR_VERSION,
   ONNX_OPSET_VERSION,
-  dequantize,
   encodeOnnx,
-  quantize,
   runFloat,
   sampleModel,
 } from "@verity/models";

@@ -5,8 +5,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { encodeTensor } from "@verity/contracts";
-import { encodeOnnx, quantize, sampleModel, type SampleModelName } from "@verity/models";
+import { encodeTensor, quantize } from "@verity/contracts";
+import { encodeOnnx, sampleModel, type SampleModelName } from "@verity/models";
 import {
   ExecutorFetchError,
   ModelFetchError,

@@ -11,6 +11,7 @@ import {
   describeHubSource,
   encodeTensor,
   writeDevnetRecord,
+  quantize,
 } from "@verity/contracts";
 import {
   ACCOUNTS,
@@ -21,7 +22,7 @@ import {
   type Devnet,
   type WorkerProcess,
 } from "@verity/devnet";
-import { encodeOnnx, quantize, sampleModel } from "@verity/models";
+import { encodeOnnx, sampleModel } from "@verity/models";
 import {
   ChainMismatchError,
   ContractNotDeployedError,

@@ -10,9 +10,11 @@ import {
   encodeTensor,
   parseRequestedEvent,
   type Request,
+  dequantize,
+  quantize,
 } from "@verity/contracts";
 import { ACCOUNTS, registerLikeSample, type Devnet, type WorkerProcess } from "@verity/devnet";
-import { dequantize, quantize, runFloat, sampleModel, type SampleModelName } from "@verity/models";
+import { runFloat, sampleModel, type SampleModelName } from "@verity/models";
 
 /** The fixed-point input a sample model's `sampleInput(seed)` gives, encoded for the hub. */
 export function sampleInput(name: SampleModelName, seed: number): string {

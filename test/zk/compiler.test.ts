@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openCanonicalSession } from "@verity/runtime";
-import { dequantize, encodeOnnx, quantize, runFloat, sampleModel } from "@verity/models";
+import { encodeOnnx, runFloat, sampleModel } from "@verity/models";
+import { dequantize, quantize } from "@verity/contracts";
 import type { OnnxGraph, OnnxNode, SampleModelName } from "@verity/models";
 import {
   SNARK_FIELD,

@@ -20,9 +20,10 @@ import {
   encodeTensor,
   parseRequestedEvent,
   proofModesMask,
+  quantize,
 } from "@verity/contracts";
 import type { Request } from "@verity/contracts";
-import { quantize, sampleModel } from "@verity/models";
+import { sampleModel } from "@verity/models";
 import {
   ZkProver,
   checkZkCommitment,

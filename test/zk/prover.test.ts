@@ -1,8 +1,14 @@
 import { expect } from "chai";
 import { Wallet, ZeroAddress, getBytes, keccak256 } from "ethers";
-import { MalformedTensorError, ProofMode, decodeTensor, encodeTensor } from "@verity/contracts";
+import {
+  MalformedTensorError,
+  ProofMode,
+  decodeTensor,
+  encodeTensor,
+  quantize,
+} from "@verity/contracts";
 import type { Request } from "@verity/contracts";
-import { quantize, sampleModel } from "@verity/models";
+import { sampleModel } from "@verity/models";
 import {
   ZkInputError,
   ZkProver,

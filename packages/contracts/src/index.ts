@@ -8,7 +8,8 @@
  * - the hub's EIP-712 types and signing helpers (`signResult`, `signFailure`, ...);
  * - the Solidity enums (`ProofMode`, `RequestStatus`, ...) and the `Request` type with its event
  *   parsers;
- * - the canonical tensor codec (`encodeTensor`, `decodeTensor`).
+ * - the canonical tensor codec (`encodeTensor`, `decodeTensor`) and the int32 fixed point its
+ *   values use (`quantize`, `dequantize`).
  *
  * @example
  * import { InferenceHub__factory, deployments, signResult } from "@verity/contracts";
@@ -16,6 +17,7 @@
 export * from "../typechain/index.js";
 export * from "./deployments.js";
 export * from "./eip712.js";
+export * from "./fixedPoint.js";
 export * from "./governance.js";
 export * from "./enums.js";
 export * from "./request.js";

@@ -7,15 +7,14 @@
  * - `probeModel`: seeded models with the kernels the determinism check covers (Conv, Softmax,
  *   Sigmoid, LayerNormalization, a wide MatMul);
  * - `mulberry32`, `uniform`: seeded randomness every machine reproduces bit for bit;
- * - `runFloat`: a float64 reference forward pass to check onnxruntime against;
- * - `quantize` / `dequantize`: the protocol's int32 fixed point.
+ * - `runFloat`: a float64 reference forward pass to check onnxruntime against.
  *
  * @example
- * import { sampleModel, quantize } from "@verity/models";
+ * import { quantize } from "@verity/contracts";
+ * import { sampleModel } from "@verity/models";
  * const model = sampleModel("credit-risk");
  * const input = quantize(model.sampleInput(1), model.decimals);
  */
-export * from "./fixedPoint.js";
 export * from "./forward.js";
 export * from "./onnx.js";
 export * from "./probes.js";

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { dequantizeInto } from "@verity/models";
+import { dequantizeInto } from "@verity/contracts";
 import { InferenceHostError, ModelHashMismatchError } from "./errors.js";
 import { sha256Hex } from "./executor.js";
 import { fetchModelBytes } from "./fetch.js";

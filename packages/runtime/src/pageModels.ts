@@ -16,7 +16,7 @@
  * });
  * const runner = new Runner(models, { timeoutMs: 5_000 });
  */
-import { dequantizeInto } from "@verity/models";
+import { dequantizeInto } from "@verity/contracts";
 import { downloadModel } from "./download.js";
 import {
   ExecutorFetchError,

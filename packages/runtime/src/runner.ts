@@ -1,7 +1,14 @@
 import type { Logger } from "pino";
 import { getBytes } from "ethers";
-import { FailureReason, MalformedTensorError, decodeTensor, encodeTensor } from "@verity/contracts";
-import { FixedPointError, decodeOnnx, quantize } from "@verity/models";
+import {
+  FailureReason,
+  MalformedTensorError,
+  decodeTensor,
+  encodeTensor,
+  FixedPointError,
+  quantize,
+} from "@verity/contracts";
+import { decodeOnnx } from "@verity/models";
 import { ZkRangeError, compileOnnx, execute, type ZkProgram } from "./circuit/index.js";
 import { ModelIncompatibleError } from "./errors.js";
 import type { ModelSource, RegisteredModel } from "./modelSource.js";

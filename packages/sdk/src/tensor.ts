@@ -1,5 +1,12 @@
-import { MalformedTensorError, decodeTensor, encodeTensor, type Tensor } from "@verity/contracts";
-import { FixedPointError, dequantize, quantize } from "@verity/models";
+import {
+  MalformedTensorError,
+  decodeTensor,
+  encodeTensor,
+  type Tensor,
+  FixedPointError,
+  dequantize,
+  quantize,
+} from "@verity/contracts";
 import type { BytesLike } from "ethers";
 import { InvalidInputError, TensorValueError } from "./errors.js";
 
@@ -35,7 +42,7 @@ export interface TensorSpec {
 
 /**
  * Real values to int32 fixed point at `decimals`: round(x · 10^decimals), half away from zero
- * (the protocol's rule, from @verity/models `quantize`).
+ * (the protocol's rule, from @verity/contracts `quantize`).
  *
  * @throws TensorValueError for NaN, ±Infinity, or a value too large for an int32 at `decimals`.
  * @example

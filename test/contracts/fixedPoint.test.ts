@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { FixedPointError, dequantize, dequantizeInto, quantize } from "@verity/models";
+import { FixedPointError, dequantize, dequantizeInto, quantize } from "@verity/contracts";
 
 describe("fixed point", function () {
   it("rounds half away from zero, with no negative zero", function () {
