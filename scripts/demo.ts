@@ -35,7 +35,6 @@ import {
 } from "@verity/devnet";
 import { sampleModel } from "@verity/models";
 import {
-  createModelRunner,
   createVerityClient,
   encodeInput,
   quote,
@@ -43,10 +42,11 @@ import {
   verifyResult,
   waitForResult,
   type InferenceResult,
-  type ModelRunner,
   type VerificationReceipt,
   type VerityClient,
 } from "@verity/sdk";
+import { createModelRunner } from "@verity/runtime";
+import type { ModelRunner } from "@verity/contracts";
 
 const started = performance.now();
 const say = (line = "") => console.log(line);
@@ -413,7 +413,7 @@ async function zkRound(worker: string) {
   const found = await waitForResult(client!, { requestId: sent.requestId, timeoutMs: 120_000 });
   const latency = performance.now() - t0;
   assert.equal(found.status, "Settled", "the ZK request settled at once");
-  const receipt = await verifyResult(client!, { requestId: sent.requestId, runner });
+  const receipt = await verifyResult(client!, { requestId: sent.requestId, runner: runner! });
   assert.equal(receipt.matches, true, receipt.summary);
   assert.equal(receipt.proof.kind, "Groth16 proof");
   const probability = found.result!.decoded!.values[0];

@@ -13,7 +13,8 @@
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { network } from "hardhat";
 import { parseEther } from "ethers";
-import { ModelRegistry__factory, ModelStatus, deployments, enumName } from "@verity/contracts";
+import { ModelRegistry__factory, ModelStatus, enumName } from "@verity/contracts";
+import { deployments } from "@verity/contracts/deployments";
 import { registerLikeSample } from "@verity/devnet";
 import { writeSampleModels } from "@verity/models";
 

@@ -498,6 +498,8 @@ describe("explorer in headless Chromium", function () {
       const { model } = await registerModel(client, {
         bytes: encodeOnnx(graph),
         uri: pathToFileURL(file).href,
+        inputShape: [1, 16],
+        outputShape: [1, 1],
       });
       const refused = await relay(model.modelId);
       expect(refused.status).to.equal(502);

@@ -5,14 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Wallet, parseEther, sha256 } from "ethers";
-import {
-  DEFAULT_DEPLOYMENTS_DIR,
-  decodeTensor,
-  describeHubSource,
-  encodeTensor,
-  writeDevnetRecord,
-  quantize,
-} from "@verity/contracts";
+import { decodeTensor, describeHubSource, encodeTensor, quantize } from "@verity/contracts";
+import { DEFAULT_DEPLOYMENTS_DIR, writeDevnetRecord } from "@verity/contracts/deployments";
 import {
   ACCOUNTS,
   devAccount,
@@ -22,20 +16,18 @@ import {
   type Devnet,
   type WorkerProcess,
 } from "@verity/devnet";
-import { encodeOnnx, sampleModel } from "@verity/models";
+import { OnnxFormatError, encodeOnnx, readModelFile, sampleModel } from "@verity/models";
 import {
   ChainMismatchError,
   ContractNotDeployedError,
   ContractRevertError,
   InvalidInputError,
-  ModelFileError,
   ModelNotFoundError,
   RequestNotFoundError,
   ResultNotAvailableError,
   RpcUnreachableError,
   SignerRequiredError,
   WaitTimeoutError,
-  createModelRunner,
   createVerityClient,
   getModel,
   getResult,
@@ -45,9 +37,10 @@ import {
   requestInference,
   verifyResult,
   waitForResult,
-  type ModelRunner,
   type VerityClient,
 } from "@verity/sdk";
+import { createModelRunner } from "@verity/runtime";
+import type { ModelRunner } from "@verity/contracts";
 import { expectedOutput } from "../worker/support.js";
 
 /** Rejects with an instance of `type`; returns the error for further checks. */
@@ -225,7 +218,7 @@ describe("sdk against a local node and a real worker", function () {
       const path = join(dir, "credit-risk-v2.onnx");
       await writeFile(path, bytes);
       const { model, gasUsed } = await registerModel(client, {
-        path,
+        ...(await readModelFile(path)),
         feeWei: parseEther("0.002"),
       });
       expect(model.modelId).to.equal(sha256(bytes));
@@ -242,21 +235,21 @@ describe("sdk against a local node and a real worker", function () {
         model.modelId,
       ]);
 
-      const again = await rejection(registerModel(client, { path }), ContractRevertError);
+      const again = await rejection(
+        registerModel(client, await readModelFile(path)),
+        ContractRevertError,
+      );
       expect(again.errorName).to.equal("ModelAlreadyRegistered");
       expect(again.shortMessage).to.equal(`Model ${model.modelId} is already registered.`);
     });
 
-    it("refuses a file that is not an ONNX model, or is missing, before sending anything", async () => {
+    it("readModelFile refuses a file that is not an ONNX model, or is missing, naming it", async () => {
       const path = join(dir, "not-a-model.onnx");
       await writeFile(path, "hello");
-      const error = await rejection(registerModel(client, { path }), ModelFileError);
-      expect(error.shortMessage).to.match(/^Cannot register .*not-a-model\.onnx/);
-      const missing = await rejection(
-        registerModel(client, { path: join(dir, "nope.onnx") }),
-        ModelFileError,
-      );
-      expect(missing.shortMessage).to.match(/no such file/);
+      const error = await rejection(readModelFile(path), OnnxFormatError);
+      expect(error.message).to.match(/^.*not-a-model\.onnx: /);
+      const missing = await rejection(readModelFile(join(dir, "nope.onnx")), OnnxFormatError);
+      expect(missing.message).to.match(/nope\.onnx: no such file$/);
     });
 
     it("says an unknown model is not registered, and where to look", async () => {
@@ -352,7 +345,7 @@ describe("sdk against a local node and a real worker", function () {
       const graph = { ...credit.graph, name: "credit-risk-swapped" };
       const path = join(dir, "swapped.onnx");
       await writeFile(path, encodeOnnx(graph));
-      const { model } = await registerModel(client, { path });
+      const { model } = await registerModel(client, await readModelFile(path));
       const asked = await requestInference(client, {
         modelId: model.modelId,
         input: credit.sampleInput(9),
@@ -360,7 +353,7 @@ describe("sdk against a local node and a real worker", function () {
       });
       await waitForResult(client, { requestId: asked.requestId, timeoutMs: 30_000 });
       await writeFile(path, encodeOnnx({ ...graph, name: "something else" }));
-      const receipt = await verifyResult(client, { requestId: asked.requestId });
+      const receipt = await verifyResult(client, { requestId: asked.requestId, runner });
       expect(receipt.matches).to.equal(false);
       expect(receipt.model.hashMatches).to.equal(false);
       expect(receipt.summary).to.match(/model check failed: the file at .* hashes to/);
@@ -377,6 +370,8 @@ describe("sdk against a local node and a real worker", function () {
       const ghost = await registerModel(client, {
         bytes: encodeOnnx({ ...credit.graph, name: "ghost" }),
         uri: pathToFileURL(join(dir, "missing.onnx")).href,
+        inputShape: credit.inputShape,
+        outputShape: credit.outputShape,
       });
       const { requestId } = await requestInference(client, {
         modelId: ghost.model.modelId,

@@ -1,9 +1,16 @@
 import { readFile } from "node:fs/promises";
 import { parseEther, sha256, type BytesLike } from "ethers";
 import { ProofMode, enumName } from "@verity/contracts";
-import { SAMPLE_MODEL_NAMES, sampleModel, type SampleModelName } from "@verity/models";
+import {
+  SAMPLE_MODEL_NAMES,
+  readModelFile,
+  sampleModel,
+  type SampleModelName,
+} from "@verity/models";
+import { createModelRunner } from "@verity/runtime";
 import {
   InvalidInputError,
+  ModelFileError,
   createVerityClient,
   getModel,
   getResult,
@@ -184,9 +191,13 @@ export async function modelRegister(
 ): Promise<ExitCode> {
   return withClient(context, async (client) => {
     context.out.progress(`registering ${options.file} from ${client.account}`);
+    const file = await readModelFile(options.file).catch((error: unknown) => {
+      const problem = (error as Error).message.replace(`${options.file}: `, "");
+      throw new ModelFileError(options.file, problem, error);
+    });
     const { model, transactionHash, gasUsed } = await registerModel(client, {
-      path: options.file,
-      uri: options.uri,
+      ...file,
+      uri: options.uri ?? file.uri,
       decimals: options.decimals,
       feeWei: options.feeEth === undefined ? undefined : parseEther(options.feeEth),
       proofModes: options.modes?.split(",").map((mode) => mode.trim() as ProofModeLike),
@@ -343,7 +354,8 @@ export async function verify(context: CommandContext, requestId: bigint): Promis
     context.out.progress(
       `verifying request ${requestId}: fetching the model, re-running it locally, checking the proof`,
     );
-    const receipt = await verifyResult(client, { requestId });
+    const runner = await createModelRunner();
+    const receipt = await verifyResult(client, { requestId, runner }).finally(() => runner.close());
     const mark = (ok: boolean | null) => (ok === true ? "ok  " : ok === false ? "FAIL" : "n/a ");
     const human = [
       `request ${requestId}: model ${modelLabel(receipt.model.modelId)} (${receipt.model.modelId})`,

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { writeDevnetRecord } from "@verity/contracts";
+import { writeDevnetRecord } from "@verity/contracts/deployments";
 import { DEFAULT_RPC_URL } from "@verity/sdk";
 import { EXIT, UsageError, table, type ExitCode, type Output } from "./output.js";
 

@@ -10,6 +10,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isAddress } from "ethers";
+import type { HubSource } from "./hubSource.js";
 
 /** The protocol's contract addresses on one chain. */
 export interface VerityDeployment {
@@ -202,9 +203,6 @@ function readDevnetRecord(
   return { ...record, file };
 }
 
-/** Where an InferenceHub address came from, for a person to read. */
-export type HubSource = "given" | "VERITY_HUB_ADDRESS" | { devnet: string } | { ignition: string };
-
 /**
  * The InferenceHub to use on `chainId`, found in this order: the `VERITY_HUB_ADDRESS`
  * environment variable; the record of a running `verity devnet` at `rpcUrl`; the Hardhat
@@ -238,13 +236,4 @@ export function findHubAddress(
       { cause: error },
     );
   }
-}
-
-/** "VERITY_HUB_ADDRESS", "the devnet recorded in …", …: a `HubSource` in words. */
-export function describeHubSource(source: HubSource): string {
-  if (source === "given") return "the address given";
-  if (source === "VERITY_HUB_ADDRESS") return "VERITY_HUB_ADDRESS";
-  return "devnet" in source
-    ? `the running devnet recorded in ${source.devnet}`
-    : `the Ignition deployment in ${source.ignition}`;
 }

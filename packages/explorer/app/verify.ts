@@ -16,13 +16,8 @@ import {
   type ModelLocation,
   type RegisteredModel,
 } from "@verity/runtime/browser";
-import {
-  getModel,
-  verifyResult,
-  type ModelRunner,
-  type VerificationReceipt,
-  type VerityClient,
-} from "@verity/sdk";
+import type { ModelRunner } from "@verity/contracts";
+import { getModel, verifyResult, type VerificationReceipt, type VerityClient } from "@verity/sdk";
 import { EXECUTOR_WASM_PATH, MODEL_RELAY_PATH, type ExplorerConfig } from "../src/api.js";
 
 /** A verification made here, and how long it took in this page. */

@@ -3,16 +3,11 @@ import { stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
-import { findHubAddress } from "@verity/contracts";
+import { findHubAddress } from "@verity/contracts/deployments";
 import { canonicalWasmPath } from "@verity/runtime";
-import {
-  BaseError,
-  DEFAULT_RPC_URL,
-  createModelRunner,
-  verifyResult,
-  type ModelRunner,
-  type VerificationReceipt,
-} from "@verity/sdk";
+import { BaseError, DEFAULT_RPC_URL, verifyResult, type VerificationReceipt } from "@verity/sdk";
+import { createModelRunner } from "@verity/runtime";
+import type { ModelRunner } from "@verity/contracts";
 import {
   EXECUTOR_WASM_PATH,
   MODEL_RELAY_PATH,

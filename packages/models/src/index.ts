@@ -7,6 +7,7 @@
  * - `probeModel`: seeded models with the kernels the determinism check covers (Conv, Softmax,
  *   Sigmoid, LayerNormalization, a wide MatMul);
  * - `mulberry32`, `uniform`: seeded randomness every machine reproduces bit for bit;
+ * - `readModelFile`: an ONNX file's bytes, `file://` url and shapes, ready to register;
  * - `runFloat`: a float64 reference forward pass to check onnxruntime against.
  *
  * @example
@@ -16,6 +17,7 @@
  * const input = quantize(model.sampleInput(1), model.decimals);
  */
 export * from "./forward.js";
+export * from "./modelFile.js";
 export * from "./onnx.js";
 export * from "./probes.js";
 export * from "./random.js";

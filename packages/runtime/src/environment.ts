@@ -1,20 +1,9 @@
 import { keccak256, toUtf8Bytes } from "ethers";
+import type { Environment } from "@verity/contracts";
 import { CANONICAL_EXECUTOR } from "./executor.js";
 import manifest from "../package.json" with { type: "json" };
 
-/**
- * A measurement of what decides a result's bits, declared in the WorkerRegistry and signed into
- * every result. Two processes with the same id compute the same bits on the same request,
- * whatever machine they run on.
- */
-export interface Environment {
-  /** keccak256 of the canonical JSON of `components`: 0x-prefixed bytes32. */
-  id: string;
-  /** For humans: "verity-runtime 0.1.0, onnxruntime-web 1.30.0 wasm 0x3398c10d…, 1 thread, opt=basic". */
-  description: string;
-  /** What was pinned, each as a string, e.g. `{ "onnxruntime-web": "1.30.0", ... }`. */
-  components: Record<string, string>;
-}
+export type { Environment };
 
 let current: Environment | undefined;
 

@@ -1,43 +1,9 @@
 /**
  * Errors of the model sources (`ModelStore`, `PageModels`) and the runner. Each message says what
- * went wrong and what to do.
+ * went wrong and what to do. The two a model file can fail with are shared with every runner
+ * (`@verity/contracts`).
  */
-
-/** The model file could not be fetched from its uri. */
-export class ModelFetchError extends Error {
-  override name = "ModelFetchError";
-  /**
-   * Whether the same fetch may work later: true for 5xx, 408, 429, timeouts and network errors;
-   * false for 404 and other 4xx, a malformed uri, an unsupported scheme or a missing local file.
-   */
-  readonly retryable: boolean;
-  readonly uri: string;
-
-  constructor(uri: string, message: string, retryable: boolean, options?: ErrorOptions) {
-    super(message, options);
-    this.uri = uri;
-    this.retryable = retryable;
-  }
-}
-
-/** The bytes at a model's uri (or in the cache) are not the model its id names. Never loaded. */
-export class ModelHashMismatchError extends Error {
-  override name = "ModelHashMismatchError";
-  /** The model id: the SHA-256 the registry promises, 0x-prefixed lowercase hex. */
-  readonly expected: string;
-  /** The SHA-256 of the bytes actually found. */
-  readonly actual: string;
-
-  constructor(source: string, expected: string, actual: string) {
-    super(
-      `refusing model ${expected}: the bytes from ${source} hash to ${actual}. The file at the ` +
-        "model's uri is not the registered model (replaced, truncated or tampered with); it was " +
-        "not loaded. The model owner must serve the exact registered file.",
-    );
-    this.expected = expected;
-    this.actual = actual;
-  }
-}
+export { ModelFetchError, ModelHashMismatchError } from "@verity/contracts";
 
 /** A run took longer than the configured limit; the process that ran it was killed. */
 export class InferenceTimeoutError extends Error {

@@ -14,6 +14,8 @@
 export * from "./browser.js";
 export { fetchModelBytes } from "./fetch.js";
 export type { FetchOptions } from "./fetch.js";
+export { createModelRunner } from "./modelRunner.js";
+export type { CreateModelRunnerParameters } from "./modelRunner.js";
 export { ModelStore } from "./modelStore.js";
 export type { LoadedModel, ModelStoreOptions } from "./modelStore.js";
 export { canonicalWasmPath, openCanonicalSession, readCanonicalWasm } from "./wasm.js";

@@ -213,7 +213,7 @@ export class InferenceHost {
   }
 
   private start(): ChildProcess {
-    const child = fork(new URL("./host.ts", import.meta.url), [], {
+    const child = fork(new URL(`./host${SOURCE_EXTENSION}`, import.meta.url), [], {
       serialization: "advanced",
       execArgv: hostExecArgv(),
       stdio: ["ignore", "ignore", "pipe", "ipc"],
@@ -363,11 +363,15 @@ export class InferenceHost {
   }
 }
 
+/** ".ts" in this repository (run through tsx), ".js" in the built package. */
+const SOURCE_EXTENSION = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+
 /**
- * How to start `host.ts`: the TypeScript sources run through tsx's loader (a dependency of this
- * package), which maps the `.js` import specifiers to their `.ts` files; Node's own type stripping
- * does not. The worker's own flags are not passed on (an `--inspect` port would clash).
+ * How to start the host: the TypeScript sources run through tsx's loader (the repository's),
+ * which maps the `.js` import specifiers to their `.ts` files; Node's own type stripping does
+ * not; the built package is plain JavaScript. The worker's own flags are not passed on (an
+ * `--inspect` port would clash).
  */
 function hostExecArgv(): string[] {
-  return import.meta.url.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
+  return SOURCE_EXTENSION === ".ts" ? ["--import", import.meta.resolve("tsx")] : [];
 }

@@ -4,22 +4,10 @@
  * limit) and in a web page (`PageModels`, bytes fetched by the page, the executor on its thread)
  * alike. Types only: no Node built-ins, so the page imports it.
  */
+import type { RegisteredModel } from "@verity/contracts";
 import type { CanonicalRun } from "./executor.js";
 
-/** What the worker knows of a model from the ModelRegistry. */
-export interface RegisteredModel {
-  /** 0x-prefixed SHA-256 of the ONNX bytes. */
-  modelId: string;
-  uri: string;
-  inputShape: readonly number[];
-  outputShape: readonly number[];
-  decimals: number;
-  /**
-   * Answered by the circuit's integer arithmetic instead of the float executor: true for a model
-   * with a ZK commitment, whose results a proof of that arithmetic decides. Default false.
-   */
-  circuit?: boolean;
-}
+export type { RegisteredModel };
 
 /** Verified model bytes and the canonical executor that runs them. */
 export interface ModelSource {

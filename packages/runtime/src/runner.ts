@@ -7,24 +7,14 @@ import {
   encodeTensor,
   FixedPointError,
   quantize,
+  type Inference,
 } from "@verity/contracts";
 import { decodeOnnx } from "@verity/models";
 import { ZkRangeError, compileOnnx, execute, type ZkProgram } from "./circuit/index.js";
 import { ModelIncompatibleError } from "./errors.js";
 import type { ModelSource, RegisteredModel } from "./modelSource.js";
 
-/** The outcome of one request: an answer, or why the input cannot be answered. */
-export type Inference =
-  | {
-      ok: true;
-      /** The output in the canonical tensor encoding (`encodeTensor` of @verity/contracts). */
-      output: Uint8Array;
-      /** The output as int32 fixed point at the model's decimals. */
-      values: number[];
-      /** The executor's run alone, in microseconds (no decoding, IPC or quantisation). */
-      inferenceUs: number;
-    }
-  | { ok: false; reason: FailureReason; detail: string };
+export type { Inference };
 
 export interface RunnerOptions {
   /**

@@ -4,12 +4,13 @@ import {
   ModelRegistry__factory,
   WorkerRegistry__factory,
   describeHubSource,
-  findHubAddress,
   type HubSource,
   type InferenceHub,
   type ModelRegistry,
   type WorkerRegistry,
 } from "@verity/contracts";
+// Node: the environment, devnet records and Ignition files; a browser bundle: none of them.
+import { findHubAddress } from "#deployment-files";
 import {
   BaseError,
   ChainMismatchError,

@@ -206,7 +206,8 @@ export class ModelNotFoundError extends BaseError {
   }
 }
 
-/** A model file that cannot be read or is not an ONNX model Verity can register. */
+/** A model file that cannot be read or is not an ONNX model Verity can register (the CLI reads
+ * files with `readModelFile` of @verity/models and reports its errors as this). */
 export class ModelFileError extends BaseError {
   override name = "ModelFileError";
   constructor(path: string, problem: string, cause?: unknown) {

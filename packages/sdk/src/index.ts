@@ -20,7 +20,6 @@
  */
 export * from "./client.js";
 export * from "./errors.js";
-export * from "./modelRunner.js";
 export * from "./models.js";
 export * from "./requests.js";
 export * from "./tensor.js";

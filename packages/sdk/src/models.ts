@@ -1,6 +1,3 @@
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { ZeroHash, sha256 } from "ethers";
 import {
   ModelStatus,
@@ -9,9 +6,8 @@ import {
   proofModesMask,
   type ProofMode as ProofModeValue,
 } from "@verity/contracts";
-import { OnnxFormatError, decodeOnnx } from "@verity/models";
 import { requireSigner, type VerityClient } from "./client.js";
-import { InvalidInputError, ModelFileError, ModelNotFoundError, toVerityError } from "./errors.js";
+import { InvalidInputError, ModelNotFoundError, toVerityError } from "./errors.js";
 
 /** A proof mode by its number or its name. */
 export type ProofModeLike = ProofModeValue | keyof typeof ProofMode;
@@ -56,12 +52,13 @@ export interface ModelInfo {
 }
 
 export interface RegisterModelParameters {
-  /** Path of the ONNX file. Its SHA-256 is the model id; its shapes are read from it. */
-  path?: string;
-  /** ...or its bytes (then `uri` is required). */
-  bytes?: Uint8Array;
-  /** Where workers fetch the file; default the file's `file://` url (local development only). */
-  uri?: string;
+  /** The ONNX file's bytes: their SHA-256 is the model id. */
+  bytes: Uint8Array;
+  /** Where workers fetch the file (`https://`, `ipfs://`; `file://` for local development). */
+  uri: string;
+  /** The shapes of its one input and one output (`readModelFile` of @verity/models reads them). */
+  inputShape: readonly number[];
+  outputShape: readonly number[];
   /** Fixed-point decimals of inputs and outputs; default 6. */
   decimals?: number;
   /** Paid to the owner for each inference; default 0. */
@@ -70,9 +67,6 @@ export interface RegisterModelParameters {
   proofModes?: readonly ProofModeLike[];
   /** The model this one replaces (same owner), or none. */
   previousVersion?: string;
-  /** Override the shapes read from the file. */
-  inputShape?: readonly number[];
-  outputShape?: readonly number[];
 }
 
 export interface RegisterModelReturnType {
@@ -82,14 +76,16 @@ export interface RegisterModelReturnType {
 }
 
 /**
- * Registers an ONNX model: its id is the SHA-256 of its bytes; its input and output shapes are
- * read from the file; workers fetch it from `uri` and refuse bytes with another hash.
+ * Registers an ONNX model: its id is the SHA-256 of its bytes; workers fetch it from `uri` and
+ * refuse bytes with another hash. In Node, `readModelFile` of @verity/models reads a file's
+ * bytes, `file://` url and shapes (this package reads no files: it runs in a page too).
  *
- * @throws ModelFileError when the file cannot be read or has no single fixed-shape input and
- * output; ContractRevertError (e.g. `ModelAlreadyRegistered`) when the registry refuses it.
+ * @throws ContractRevertError (e.g. `ModelAlreadyRegistered`, `InvalidShape`) when the registry
+ * refuses it.
  * @example
+ * import { readModelFile } from "@verity/models";
  * const { model } = await registerModel(client, {
- *   path: "models/credit-risk.onnx",
+ *   ...(await readModelFile("models/credit-risk.onnx")),
  *   feeWei: parseEther("0.001"),
  * });
  * console.log(model.modelId, model.inputShape); // 0x..., [1, 16]
@@ -99,18 +95,12 @@ export async function registerModel(
   parameters: RegisterModelParameters,
 ): Promise<RegisterModelReturnType> {
   const signer = requireSigner(client, "registerModel");
-  const { bytes, source } = await modelBytes(parameters);
-  const uri =
-    parameters.uri ?? (parameters.path ? pathToFileURL(resolve(parameters.path)).href : undefined);
-  if (uri === undefined) {
-    throw new ModelFileError(source, "no uri given for the model's bytes");
-  }
-  const shapes = readShapes(bytes, source, parameters);
+  const { bytes, uri } = parameters;
   const modelId = sha256(bytes);
   const spec = {
     uri,
-    inputShape: shapes.inputShape,
-    outputShape: shapes.outputShape,
+    inputShape: [...parameters.inputShape],
+    outputShape: [...parameters.outputShape],
     decimals: parameters.decimals ?? 6,
     feeWei: parameters.feeWei ?? 0n,
     proofModes: proofModesMask(...(parameters.proofModes ?? ["ATTESTED"]).map(toProofMode)),
@@ -193,50 +183,4 @@ export async function listModels(client: VerityClient): Promise<ModelInfo[]> {
   } catch (error) {
     throw toVerityError(error, { action: "listModels", rpcUrl: client.rpcUrl });
   }
-}
-
-async function modelBytes(
-  parameters: RegisterModelParameters,
-): Promise<{ bytes: Uint8Array; source: string }> {
-  if (parameters.bytes) return { bytes: parameters.bytes, source: "the model bytes" };
-  if (parameters.path === undefined) {
-    throw new ModelFileError("(nothing)", "give the ONNX file's path or its bytes");
-  }
-  try {
-    return { bytes: new Uint8Array(await readFile(parameters.path)), source: parameters.path };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelFileError(
-      parameters.path,
-      code === "ENOENT" ? "no such file" : `cannot read it (${code ?? String(error)})`,
-      error,
-    );
-  }
-}
-
-function readShapes(
-  bytes: Uint8Array,
-  source: string,
-  parameters: Pick<RegisterModelParameters, "inputShape" | "outputShape">,
-): { inputShape: number[]; outputShape: number[] } {
-  if (parameters.inputShape && parameters.outputShape) {
-    return { inputShape: [...parameters.inputShape], outputShape: [...parameters.outputShape] };
-  }
-  let graph;
-  try {
-    graph = decodeOnnx(bytes);
-  } catch (error) {
-    if (error instanceof OnnxFormatError) throw new ModelFileError(source, error.message, error);
-    throw new ModelFileError(source, `not an ONNX model (${String(error)})`, error);
-  }
-  if (graph.inputs.length !== 1 || graph.outputs.length !== 1) {
-    throw new ModelFileError(
-      source,
-      `Verity models take one input and give one output; this one has ${graph.inputs.length} and ${graph.outputs.length}`,
-    );
-  }
-  return {
-    inputShape: [...(parameters.inputShape ?? graph.inputs[0].shape)],
-    outputShape: [...(parameters.outputShape ?? graph.outputs[0].shape)],
-  };
 }

@@ -1,48 +1,21 @@
 import { getBytes, keccak256 } from "ethers";
 import {
+  ModelFetchError,
+  ModelHashMismatchError,
   ProofMode,
   ZkProofVerifier__factory,
   decodeTensor,
   enumName,
   recoverResultSigner,
   resultFields,
-} from "@verity/contracts";
-import {
-  ModelFetchError,
-  ModelHashMismatchError,
   type Environment,
+  type ModelRunner,
   type RegisteredModel,
-  type Runner,
-} from "@verity/runtime/browser";
+} from "@verity/contracts";
 import type { VerityClient } from "./client.js";
 import { describeFailureReason, toVerityError } from "./errors.js";
-// The Node runner, the default: a page passes its own, and its bundle stands in for ModelStore.
-import { createModelRunner, type CreateModelRunnerParameters } from "./modelRunner.js";
 import { getModel, type ModelInfo } from "./models.js";
 import { requireResult, type InferenceResult } from "./requests.js";
-
-/**
- * Runs registered models exactly as a worker does, with @verity/runtime's `Runner` (decode and
- * check the input, run in the canonical executor or the circuit arithmetic, quantise the output)
- * over a model source that fetches by uri and checks the SHA-256 against the model id. One way to
- * run a model, so a verifier and a worker agree bit for bit on any machine.
- *
- * In Node, `createModelRunner` makes one (`ModelStore`: a disk cache, the executor in a host
- * process with a time limit). A web page makes its own from `Runner` and `PageModels` of
- * `@verity/runtime/browser` (the explorer does: its "Verify independently" runs in the page).
- */
-export interface ModelRunner {
-  /** The measured environment this runner runs models in. */
-  environment: Environment;
-  run: Runner["run"];
-  /**
-   * Fetches and checks a model (and opens its session) without running it. May say where the
-   * bytes came from when that is not the uri itself (a page's relay or gateway), for the receipt.
-   */
-  load(model: RegisteredModel): Promise<{ source?: string } | void>;
-  /** Releases what the runner holds (Node: stops the host process, removes its own cache). */
-  close(): Promise<void>;
-}
 
 /** One thing `verifyResult` checked. `ok: null` means it could not be checked here. */
 export interface VerificationCheck {
@@ -113,10 +86,12 @@ export interface ProofContext {
 
 export interface VerifyResultParameters {
   requestId: bigint;
-  /** A runner to reuse (see `createModelRunner`); default one made and closed for this call. */
-  runner?: ModelRunner;
-  /** Passed to `createModelRunner` when no runner is given. */
-  runnerOptions?: CreateModelRunnerParameters;
+  /**
+   * What re-runs the model: in Node `createModelRunner()` of `@verity/runtime` (the canonical
+   * executor, which this light package does not bring); in a page, one made from `Runner` and
+   * `PageModels` of `@verity/runtime/browser`. The caller closes it; reuse one for many results.
+   */
+  runner: ModelRunner;
   /**
    * Proof checkers by mode, replacing the built-in ones (ATTESTED: the signer; ZK: the proof,
    * re-verified). QUORUM has no off-chain checker yet: pass one here to check its round.
@@ -134,9 +109,15 @@ export interface VerifyResultParameters {
  *
  * @throws ResultNotAvailableError when the request has no result to verify.
  * @example
- * const receipt = await verifyResult(client, { requestId });
- * console.log(receipt.matches ? "verified" : "MISMATCH", receipt.summary);
- * for (const check of receipt.checks) console.log(check.name, check.ok, check.detail);
+ * import { createModelRunner } from "@verity/runtime";
+ * const runner = await createModelRunner();
+ * try {
+ *   const receipt = await verifyResult(client, { requestId, runner });
+ *   console.log(receipt.matches ? "verified" : "MISMATCH", receipt.summary);
+ *   for (const check of receipt.checks) console.log(check.name, check.ok, check.detail);
+ * } finally {
+ *   await runner.close();
+ * }
  */
 export async function verifyResult(
   client: VerityClient,
@@ -145,128 +126,124 @@ export async function verifyResult(
   const found = await requireResult(client, parameters.requestId);
   const model = await getModel(client, found.request.modelId);
   const { submission, output } = found.result;
-  const runner = parameters.runner ?? (await createModelRunner(parameters.runnerOptions));
+  const { runner } = parameters;
   const checks: VerificationCheck[] = [];
-  try {
-    const inputHash = keccak256(found.input);
-    checks.push({
-      name: "input",
-      ok: inputHash === found.request.inputHash,
-      detail:
-        inputHash === found.request.inputHash
-          ? "the input in the request event hashes to the request's inputHash"
-          : `the request event's input hashes to ${inputHash}, not the committed ${found.request.inputHash}`,
-    });
-    const onChainHash = submission.outputHash;
-    const outputHash = keccak256(output);
-    checks.push({
-      name: "output",
-      ok: outputHash === onChainHash,
-      detail:
-        outputHash === onChainHash
-          ? "the output in the ResultSubmitted event hashes to the accepted output hash"
-          : `the event's output hashes to ${outputHash}, not the accepted ${onChainHash}`,
-    });
+  const inputHash = keccak256(found.input);
+  checks.push({
+    name: "input",
+    ok: inputHash === found.request.inputHash,
+    detail:
+      inputHash === found.request.inputHash
+        ? "the input in the request event hashes to the request's inputHash"
+        : `the request event's input hashes to ${inputHash}, not the committed ${found.request.inputHash}`,
+  });
+  const onChainHash = submission.outputHash;
+  const outputHash = keccak256(output);
+  checks.push({
+    name: "output",
+    ok: outputHash === onChainHash,
+    detail:
+      outputHash === onChainHash
+        ? "the output in the ResultSubmitted event hashes to the accepted output hash"
+        : `the event's output hashes to ${outputHash}, not the accepted ${onChainHash}`,
+  });
 
-    const registered: RegisteredModel = {
-      modelId: model.modelId,
-      uri: model.uri,
-      inputShape: model.inputShape,
-      outputShape: model.outputShape,
-      decimals: model.decimals,
-      circuit: model.proofModes.includes("ZK"),
-    };
-    const modelCheck = await fetchAndCheckModel(runner, registered);
-    checks.push(modelCheck.check);
+  const registered: RegisteredModel = {
+    modelId: model.modelId,
+    uri: model.uri,
+    inputShape: model.inputShape,
+    outputShape: model.outputShape,
+    decimals: model.decimals,
+    circuit: model.proofModes.includes("ZK"),
+  };
+  const modelCheck = await fetchAndCheckModel(runner, registered);
+  checks.push(modelCheck.check);
 
-    let localHash: string | undefined;
-    let localValues: number[] | undefined;
-    // A model with a ZK commitment is defined by its circuit's integer arithmetic, in every mode
-    // (workers answer with it, disputes are decided by it): the runner re-executes that.
-    const how = registered.circuit
-      ? "re-ran the model's circuit arithmetic"
-      : "re-ran the model in the canonical executor";
-    if (modelCheck.check.ok) {
-      const inference = await runner.run(registered, getBytes(found.input));
-      if (inference.ok) {
-        localHash = keccak256(inference.output);
-        localValues = inference.values;
-        const same = localHash === onChainHash;
-        checks.push({
-          name: "re-execution",
-          ok: same,
-          detail: same
-            ? `${how}: same output [${preview(inference.values)}]`
-            : `${how}: output [${preview(inference.values)}] differs from the ` +
-              `accepted [${preview(onChainValues(output))}] (hash ${onChainHash})`,
-        });
-      } else {
-        checks.push({
-          name: "re-execution",
-          ok: false,
-          detail:
-            `the model refuses this input locally (${describeFailureReason(inference.reason)}: ` +
-            `${inference.detail}), yet a result was accepted`,
-        });
-      }
+  let localHash: string | undefined;
+  let localValues: number[] | undefined;
+  // A model with a ZK commitment is defined by its circuit's integer arithmetic, in every mode
+  // (workers answer with it, disputes are decided by it): the runner re-executes that.
+  const how = registered.circuit
+    ? "re-ran the model's circuit arithmetic"
+    : "re-ran the model in the canonical executor";
+  if (modelCheck.check.ok) {
+    const inference = await runner.run(registered, getBytes(found.input));
+    if (inference.ok) {
+      localHash = keccak256(inference.output);
+      localValues = inference.values;
+      const same = localHash === onChainHash;
+      checks.push({
+        name: "re-execution",
+        ok: same,
+        detail: same
+          ? `${how}: same output [${preview(inference.values)}]`
+          : `${how}: output [${preview(inference.values)}] differs from the ` +
+            `accepted [${preview(onChainValues(output))}] (hash ${onChainHash})`,
+      });
     } else {
       checks.push({
         name: "re-execution",
-        ok: null,
-        detail: "not run: the model file is not the registered one",
+        ok: false,
+        detail:
+          `the model refuses this input locally (${describeFailureReason(inference.reason)}: ` +
+          `${inference.detail}), yet a result was accepted`,
       });
     }
-
-    const mode = enumName(ProofMode, found.request.proofMode) as keyof typeof ProofMode;
-    const checker = parameters.proofCheckers?.[mode] ?? BUILT_IN_PROOF_CHECKERS[mode];
-    const proofChecks = await checker({ client, found, model });
-    checks.push(...proofChecks);
-
-    const proofCheck = proofChecks.find((check) => check.name === "proof");
-    const environmentCheck = proofChecks.find((check) => check.name === "environment");
-    const matches = checks.every((check) => check.ok === true);
-    const firstFailure = checks.find((check) => check.ok !== true);
-    return {
-      requestId: found.requestId,
-      chainId: client.chainId,
-      hub: client.addresses.inferenceHub,
-      status: found.status,
-      matches,
-      summary: matches
-        ? `request ${found.requestId}: the output is the registered model's on this input, ` +
-          `and the ${PROOF_KINDS[mode]} is valid`
-        : `request ${found.requestId}: ${firstFailure!.name} check ${firstFailure!.ok === false ? "failed" : "not possible"}: ${firstFailure!.detail}`,
-      model: {
-        modelId: model.modelId,
-        uri: model.uri,
-        fetchedSha256: modelCheck.sha256,
-        hashMatches: modelCheck.check.ok === true,
-      },
-      environment: {
-        id: submission.environmentId,
-        approved: environmentCheck?.ok === true,
-        local: runner.environment,
-        sameAsLocal: runner.environment.id === submission.environmentId,
-      },
-      proof: {
-        mode,
-        kind: PROOF_KINDS[mode],
-        signer: (proofCheck as (VerificationCheck & { signer?: string }) | undefined)?.signer,
-        submitter: submission.worker,
-        valid: proofCheck?.ok ?? null,
-      },
-      output: {
-        onChainHash,
-        onChainValues: onChainValues(output),
-        localHash,
-        localValues,
-        matches: localHash === onChainHash,
-      },
-      checks,
-    };
-  } finally {
-    if (parameters.runner === undefined) await runner.close();
+  } else {
+    checks.push({
+      name: "re-execution",
+      ok: null,
+      detail: "not run: the model file is not the registered one",
+    });
   }
+
+  const mode = enumName(ProofMode, found.request.proofMode) as keyof typeof ProofMode;
+  const checker = parameters.proofCheckers?.[mode] ?? BUILT_IN_PROOF_CHECKERS[mode];
+  const proofChecks = await checker({ client, found, model });
+  checks.push(...proofChecks);
+
+  const proofCheck = proofChecks.find((check) => check.name === "proof");
+  const environmentCheck = proofChecks.find((check) => check.name === "environment");
+  const matches = checks.every((check) => check.ok === true);
+  const firstFailure = checks.find((check) => check.ok !== true);
+  return {
+    requestId: found.requestId,
+    chainId: client.chainId,
+    hub: client.addresses.inferenceHub,
+    status: found.status,
+    matches,
+    summary: matches
+      ? `request ${found.requestId}: the output is the registered model's on this input, ` +
+        `and the ${PROOF_KINDS[mode]} is valid`
+      : `request ${found.requestId}: ${firstFailure!.name} check ${firstFailure!.ok === false ? "failed" : "not possible"}: ${firstFailure!.detail}`,
+    model: {
+      modelId: model.modelId,
+      uri: model.uri,
+      fetchedSha256: modelCheck.sha256,
+      hashMatches: modelCheck.check.ok === true,
+    },
+    environment: {
+      id: submission.environmentId,
+      approved: environmentCheck?.ok === true,
+      local: runner.environment,
+      sameAsLocal: runner.environment.id === submission.environmentId,
+    },
+    proof: {
+      mode,
+      kind: PROOF_KINDS[mode],
+      signer: (proofCheck as (VerificationCheck & { signer?: string }) | undefined)?.signer,
+      submitter: submission.worker,
+      valid: proofCheck?.ok ?? null,
+    },
+    output: {
+      onChainHash,
+      onChainValues: onChainValues(output),
+      localHash,
+      localValues,
+      matches: localHash === onChainHash,
+    },
+    checks,
+  };
 }
 
 const PROOF_KINDS: Record<keyof typeof ProofMode, string> = {

@@ -1,4 +1,4 @@
-import { findHubAddress } from "@verity/contracts";
+import { findHubAddress } from "@verity/contracts/deployments";
 import { formatEther, parseEther } from "ethers";
 import type { Logger } from "pino";
 import { ChainReader, decodeRevert, hubInterface, workerRegistryInterface } from "./chain.js";

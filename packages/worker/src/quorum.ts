@@ -7,12 +7,12 @@ import {
   ProofMode,
   QuorumCoordinator__factory,
   RequestStatus,
-  deployments,
   isFailureOutput,
   toRequest,
   type Request,
   type Submission,
 } from "@verity/contracts";
+import { deployments } from "@verity/contracts/deployments";
 import type { Logger } from "pino";
 import { TOPICS, decodeRequested, type RawLog } from "./abi.js";
 import { describeError, hubInterface, type ChainReader } from "./chain.js";

@@ -2,8 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";
-import { ModelStore, Runner, currentEnvironment } from "@verity/runtime";
-import type { ModelRunner } from "./verify.js";
+import type { ModelRunner } from "@verity/contracts";
+import { currentEnvironment } from "./environment.js";
+import { ModelStore } from "./modelStore.js";
+import { Runner } from "./runner.js";
 
 export interface CreateModelRunnerParameters {
   /** Where verified model files are cached; default a fresh temporary directory (so each model
@@ -20,9 +22,9 @@ export interface CreateModelRunnerParameters {
 }
 
 /**
- * Starts a local model runner in Node: `ModelStore` (verified files cached on disk, the canonical
- * executor in a host process with a time limit) and `Runner`. Reuse one for many verifications
- * and close it when done.
+ * Starts a local model runner in Node, the one the SDK's `verifyResult` takes: `ModelStore`
+ * (verified files cached on disk, the canonical executor in a host process with a time limit)
+ * and `Runner`, as a worker runs them. Reuse one for many verifications and close it when done.
  *
  * @example
  * const runner = await createModelRunner();
