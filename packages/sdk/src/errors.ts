@@ -1,5 +1,16 @@
 import { Interface, formatEther, isHexString, type ErrorFragment, type Result } from "ethers";
-import * as contracts from "@verity/contracts";
+import {
+  DisputeResolver__factory,
+  ExactGasCall__factory,
+  InferenceConsumer__factory,
+  InferenceHub__factory,
+  ModelRegistry__factory,
+  QuorumCoordinator__factory,
+  TensorCodec__factory,
+  VerityTimelock__factory,
+  WorkerRegistry__factory,
+  ZkProofVerifier__factory,
+} from "@verity/contracts";
 import { RequestStatus, enumName, ProofMode, FailureReason } from "@verity/contracts";
 
 /** The SDK's version, printed at the end of every error message. */
@@ -298,15 +309,28 @@ export class UnknownError extends BaseError {
 // Decoding the contracts' custom errors
 
 /**
- * Every custom error of every Verity contract (from the typechain factories, so a new contract's
- * errors are known as soon as it is built), plus Solidity's `Error(string)` and `Panic(uint256)`.
+ * The protocol's contracts and the libraries a consumer links: their ABIs hold every custom
+ * error a call through Verity can revert with (inherited ones included). Named one by one, not
+ * every factory of the build, so that a page's bundle holds these and not the test contracts.
  */
+const CONTRACTS_WITH_ERRORS = [
+  InferenceHub__factory,
+  ModelRegistry__factory,
+  WorkerRegistry__factory,
+  DisputeResolver__factory,
+  QuorumCoordinator__factory,
+  ZkProofVerifier__factory,
+  VerityTimelock__factory,
+  InferenceConsumer__factory,
+  TensorCodec__factory,
+  ExactGasCall__factory,
+];
+
+/** Every custom error of those contracts, plus Solidity's `Error(string)` and `Panic(uint256)`. */
 const errorInterface: Interface = (() => {
   const seen = new Map<string, ErrorFragment>();
-  for (const [name, value] of Object.entries(contracts)) {
-    if (!name.endsWith("__factory")) continue;
-    const abi = (value as { abi?: readonly { type: string }[] }).abi;
-    for (const item of abi ?? []) {
+  for (const { abi } of CONTRACTS_WITH_ERRORS) {
+    for (const item of abi as readonly { type: string }[]) {
       if (item.type !== "error") continue;
       const fragment = new Interface([item as never]).fragments[0] as ErrorFragment;
       seen.set(fragment.selector, fragment);
