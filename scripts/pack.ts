@@ -26,6 +26,11 @@ export const TYPESCRIPT_PACKAGES = ["contracts", "models", "sdk", "runtime"] as 
 export const USER_PACKAGES = [...TYPESCRIPT_PACKAGES, "solidity"] as const;
 export type UserPackage = (typeof USER_PACKAGES)[number];
 
+/** What a page imports from the light SDK: the entry the browser bundle is measured with. */
+export const LIGHT_BROWSER_ENTRY =
+  'import { createVerityClient, encodeInput, waitForResult } from "@verity/sdk";\n' +
+  "export { createVerityClient, encodeInput, waitForResult };\n";
+
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 /** `./src/x.ts` → `./src/x.js`; every other string as it is. */
@@ -41,14 +46,18 @@ function builtExports(entry: Json): Json {
       : entry;
   }
   if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return entry;
-  return Object.fromEntries(Object.entries(entry).map(([key, value]) => [key, builtExports(value)]));
+  return Object.fromEntries(
+    Object.entries(entry).map(([key, value]) => [key, builtExports(value)]),
+  );
 }
 
 /** An `imports` map for JavaScript (conditions kept; tsc finds the `.d.ts` beside each file). */
 function builtImports(entry: Json): Json {
   if (typeof entry === "string") return built(entry);
   if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return entry;
-  return Object.fromEntries(Object.entries(entry).map(([key, value]) => [key, builtImports(value)]));
+  return Object.fromEntries(
+    Object.entries(entry).map(([key, value]) => [key, builtImports(value)]),
+  );
 }
 
 /** The published package.json of a workspace package whose built files are in `staged`. */
@@ -117,7 +126,11 @@ async function compile(stage: string): Promise<void> {
   };
   const file = join(stage, "tsconfig.json");
   await writeFile(file, JSON.stringify(config, null, 2));
-  await run(process.execPath, [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", file], REPO_ROOT);
+  await run(
+    process.execPath,
+    [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", file],
+    REPO_ROOT,
+  );
   await rm(file);
 }
 
@@ -160,5 +173,6 @@ export async function packUserPackages(destination: string): Promise<Record<User
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const tarballs = await packUserPackages(join(REPO_ROOT, "dist/packages"));
-  for (const [name, tarball] of Object.entries(tarballs)) console.log(`@verity/${name}\t${tarball}`);
+  for (const [name, tarball] of Object.entries(tarballs))
+    console.log(`@verity/${name}\t${tarball}`);
 }
