@@ -90,7 +90,7 @@ try {
       lightSdk: {
         ...light,
         beyondEthersBytes: lightBeyondEthers,
-        packages: ["@verity/sdk", "@verity/contracts"],
+        installed: ["@verity/sdk", "@verity/contracts"],
       },
       withReExecution: {
         ...heavy,
