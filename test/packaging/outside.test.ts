@@ -101,7 +101,6 @@ export type Status = InferenceResult["status"];
 export const connect: () => Promise<VerityClient> = () => createVerityClient();
 `;
 
-
 /**
  * A dapp developer's project outside this repository: the user-facing packages packed as they
  * would be published, installed with npm from their tarballs, then used as a user would: a plain

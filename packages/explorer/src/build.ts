@@ -18,8 +18,6 @@ const BUNDLED_SOURCES = [
 /** Where the built page goes; the server serves it from here. */
 export const DEFAULT_DIST_DIR = join(PACKAGE_DIR, "dist");
 
-const shim = (name: string) => join(APP_DIR, "shims", name);
-
 export interface BuildAppOptions {
   outDir?: string;
   /** Build even when the output is newer than every source. */
@@ -28,8 +26,9 @@ export interface BuildAppOptions {
 
 /**
  * Builds the page with Vite into `outDir` when it is missing or older than its sources (the app,
- * and the SDK, contracts, models and runtime packages it bundles). The SDK's Node-only corners
- * (deployment files, @verity/runtime's Node model store, pino) are replaced with small stand-ins.
+ * and the SDK, contracts, models and runtime packages it bundles). Everything the page imports is
+ * browser-safe as it is: no stand-ins for Node built-ins (the SDK maps its deployment-file lookup
+ * away with its "browser" import condition).
  *
  * onnxruntime-web is bundled as its plain-WebAssembly build (`onnxruntime-web/wasm`), the one
  * whose JavaScript glue goes with the pinned `ort-wasm-simd-threaded.wasm`: a browser resolving
@@ -42,28 +41,16 @@ export interface BuildAppOptions {
 export async function buildApp(options: BuildAppOptions = {}): Promise<boolean> {
   const outDir = options.outDir ?? DEFAULT_DIST_DIR;
   if (!options.force && (await isFresh(outDir))) return false;
-  const { build, createLogger } = await import("vite");
-  const logger = createLogger("warn");
-  // deployments.ts finds the deployments directory at run time; the page never reads it.
-  const expected = (message: string) => message.includes("deploy/deployments");
-  const { warn, warnOnce } = logger;
-  logger.warn = (message, options) => expected(message) || warn(message, options);
-  logger.warnOnce = (message, options) => expected(message) || warnOnce(message, options);
+  const { build } = await import("vite");
   await build({
     configFile: false,
     root: APP_DIR,
     base: "./",
     // Tests run with NODE_ENV=test; the page is always a production build.
     mode: "production",
-    customLogger: logger,
     logLevel: "warn",
     resolve: {
-      alias: [
-        { find: /^node:[a-z/]+$/, replacement: shim("node.ts") },
-        { find: /^pino$/, replacement: shim("pino.ts") },
-        { find: /^@verity\/runtime$/, replacement: shim("runtime.ts") },
-        { find: /^onnxruntime-web$/, replacement: "onnxruntime-web/wasm" },
-      ],
+      alias: [{ find: /^onnxruntime-web$/, replacement: "onnxruntime-web/wasm" }],
     },
     plugins: [dropBundledWasm],
     oxc: { jsx: { runtime: "automatic", development: false } },

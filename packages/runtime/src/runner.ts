@@ -9,7 +9,7 @@ import {
   quantize,
   type Inference,
 } from "@verity/contracts";
-import { decodeOnnx } from "@verity/models";
+import { decodeOnnx } from "@verity/models/onnx";
 import { ZkRangeError, compileOnnx, execute, type ZkProgram } from "./circuit/index.js";
 import { ModelIncompatibleError } from "./errors.js";
 import type { ModelSource, RegisteredModel } from "./modelSource.js";

@@ -1,4 +1,4 @@
-import type { OnnxGraph, OnnxInitializer, OnnxNode } from "@verity/models";
+import type { OnnxGraph, OnnxInitializer, OnnxNode } from "@verity/models/onnx";
 import { INT32_MAX, bitLength } from "./field.js";
 
 /**
