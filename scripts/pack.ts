@@ -31,6 +31,23 @@ export const LIGHT_BROWSER_ENTRY =
   'import { createVerityClient, encodeInput, waitForResult } from "@verity/sdk";\n' +
   "export { createVerityClient, encodeInput, waitForResult };\n";
 
+/** How the light SDK's browser bundle is made and measured: esbuild, for a page, minified. */
+export const BROWSER_BUNDLE_FLAGS = ["--bundle", "--platform=browser", "--format=esm", "--minify"];
+
+/**
+ * Bundles `LIGHT_BROWSER_ENTRY` against the packages installed in `project` with esbuild, no
+ * shims or externals; returns the bundle.
+ */
+export async function bundleLightSdk(project: string): Promise<Buffer> {
+  await writeFile(join(project, "browser.js"), LIGHT_BROWSER_ENTRY);
+  await run(
+    join(REPO_ROOT, "node_modules/.bin/esbuild"),
+    ["browser.js", ...BROWSER_BUNDLE_FLAGS, "--outfile=browser.bundle.js"],
+    project,
+  );
+  return readFile(join(project, "browser.bundle.js"));
+}
+
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 /** `./src/x.ts` → `./src/x.js`; every other string as it is. */

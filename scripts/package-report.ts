@@ -12,7 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { LIGHT_BROWSER_ENTRY, REPO_ROOT, packUserPackages } from "./pack.js";
+import {
+  BROWSER_BUNDLE_FLAGS,
+  LIGHT_BROWSER_ENTRY,
+  REPO_ROOT,
+  bundleLightSdk,
+  packUserPackages,
+} from "./pack.js";
 
 const execFileAsync = promisify(execFile);
 /** What the light SDK may add to a project that already has ethers. */
@@ -56,21 +62,7 @@ try {
     tarballs.runtime,
   ]);
 
-  const lightDir = join(work, "light");
-  await writeFile(join(lightDir, "browser.js"), LIGHT_BROWSER_ENTRY);
-  await execFileAsync(
-    join(REPO_ROOT, "node_modules/.bin/esbuild"),
-    [
-      "browser.js",
-      "--bundle",
-      "--platform=browser",
-      "--format=esm",
-      "--minify",
-      "--outfile=out.js",
-    ],
-    { cwd: lightDir },
-  );
-  const bundle = await readFile(join(lightDir, "out.js"));
+  const bundle = await bundleLightSdk(join(work, "light"));
 
   const tarballSizes = Object.fromEntries(
     await Promise.all(
@@ -104,7 +96,7 @@ try {
     },
     browserBundle: {
       entry: LIGHT_BROWSER_ENTRY.trim(),
-      esbuild: "--bundle --platform=browser --format=esm --minify",
+      esbuild: BROWSER_BUNDLE_FLAGS.join(" "),
       minifiedBytes: bundle.length,
       gzipBytes: gzipSync(bundle, { level: 9 }).length,
     },

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join, sep } from "node:path";
 import { promisify } from "node:util";
@@ -9,8 +9,8 @@ import { ACCOUNTS, devAccount, spawnWorker, startDevnet, type Devnet } from "@ve
 import type { WorkerProcess } from "@verity/devnet";
 import { sampleModel } from "@verity/models";
 import {
-  LIGHT_BROWSER_ENTRY,
   REPO_ROOT,
+  bundleLightSdk,
   packUserPackages,
   type UserPackage,
 } from "../../scripts/pack.js";
@@ -212,21 +212,8 @@ describe("the packages, installed from their tarballs into a project outside the
   });
 
   it("bundles the light SDK for the browser with esbuild, no shims", async () => {
-    await writeFile(join(project, "browser.js"), LIGHT_BROWSER_ENTRY);
-    await run(
-      join(REPO_ROOT, "node_modules/.bin/esbuild"),
-      [
-        "browser.js",
-        "--bundle",
-        "--platform=browser",
-        "--format=esm",
-        "--minify",
-        "--outfile=out.js",
-      ],
-      { cwd: project },
-    );
-    const bundle = await readFile(join(project, "out.js"), "utf8");
-    expect((await stat(join(project, "out.js"))).size).to.be.greaterThan(0);
+    const bundle = (await bundleLightSdk(project)).toString("utf8");
+    expect(bundle.length).to.be.greaterThan(0);
     // Nothing of the executor, the model tooling or Node came along.
     expect(bundle).not.to.match(/onnxruntime|protobufjs|node:fs|child_process/);
   });
