@@ -69,6 +69,11 @@ describe("verity devnet --explorer", function () {
       /^live · chain 31337/,
     );
     expect(await page.locator('[data-testid="uptime"]').textContent()).to.match(/· healthy/);
+    // Amounts in ether, and the worker's record of challenges, on the page the devnet serves.
+    expect(await page.locator('[data-testid="stake"]').textContent()).to.match(/^\d+(\.\d+)? ETH$/);
+    expect(await page.locator('[data-testid="challenges"]').textContent()).to.equal(
+      "0 raised, 0 lost",
+    );
     await page.goto(`${explorerUrl}#/models`);
     await page.locator('[data-model="mnist-mlp"]').waitFor();
     expect(await page.locator("[data-model]").count()).to.equal(2);

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { formatEther } from "ethers";
 import { encodeTensor } from "@verity/contracts";
 import {
   ACCOUNTS,
@@ -18,6 +19,8 @@ import { launchChromium, type Browser, type Locator, type Page } from "@verity/e
 import { encodeOnnx, sampleModel } from "@verity/models";
 import {
   createVerityClient,
+  decodeOutput,
+  getResult,
   registerModel,
   requestInference,
   waitForResult,
@@ -51,6 +54,9 @@ describe("explorer in headless Chromium", function () {
   let page: Page;
   let hubAddress: string;
   const ids = { credit: 0n, mnist: 0n, refused: 0n, zk: 0n };
+  /** The dishonest worker's result, left open to challenge by the test that makes it. */
+  let dishonestRequest: bigint | undefined;
+  let dishonestWorker: string | undefined;
 
   before(async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
@@ -203,6 +209,56 @@ describe("explorer in headless Chromium", function () {
     return receipt;
   }
 
+  /**
+   * No metric cell is blank: every table cell and every fact on the page has text, and each `—`
+   * (or `…`) the page puts in place of a value says why in its title. A table cell's dash is
+   * always one of those.
+   */
+  async function expectNoBlankCells(): Promise<void> {
+    const cells = await page.locator("main td, main dd").evaluateAll((elements) =>
+      elements.map((element) => ({
+        html: element.outerHTML.slice(0, 200),
+        text: (element.textContent ?? "").trim(),
+        table: element.tagName === "TD",
+        untitled: [...element.querySelectorAll(".missing")].filter(
+          (missing) => !missing.getAttribute("title"),
+        ).length,
+        bareDashes:
+          (element.textContent ?? "").split("—").length -
+          1 -
+          [...element.querySelectorAll(".missing")].filter((missing) => missing.textContent === "—")
+            .length,
+      })),
+    );
+    expect(cells.length).to.be.greaterThan(0);
+    for (const cell of cells) {
+      expect(cell.text, `blank cell ${cell.html}`).to.not.equal("");
+      expect(cell.untitled, `a placeholder that says not why: ${cell.html}`).to.equal(0);
+      if (cell.table) expect(cell.bareDashes, `a dash that says not why: ${cell.html}`).to.equal(0);
+    }
+  }
+
+  /** Amounts are ether: no run of ten or more digits (a wei amount) is on the page. */
+  async function expectNoWei(): Promise<void> {
+    const text = (await page.locator("main").textContent()) ?? "";
+    expect(text.match(/(?<![\w.])\d{10,}(?![\w.])/g) ?? []).to.deep.equal([]);
+  }
+
+  /** The explorer's `real`: up to six significant digits (kept apart, so the test checks it). */
+  const sixDigits = (value: number) =>
+    Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
+
+  /** What the request list's output column should say for a settled request. */
+  async function expectedOutput(requestId: bigint, decimals: number): Promise<string> {
+    const result = await getResult(client, requestId);
+    const values = decodeOutput({ decimals }, result.result!.output).real;
+    const head = values.slice(0, 3).map(sixDigits).join(", ");
+    return `[${head}${values.length > 3 ? `, … (${values.length})` : ""}]`;
+  }
+
+  /** `2025-01-02 03:04:05 UTC`: a local time and its zone. */
+  const ZONED_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+$/;
+
   async function screenshot(name: string, target: Page = page): Promise<void> {
     await target.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
   }
@@ -226,6 +282,8 @@ describe("explorer in headless Chromium", function () {
     expect(await mnist.locator('[data-testid="served"]').textContent()).to.equal(
       "1 request, 1 settled",
     );
+    await expectNoBlankCells();
+    await expectNoWei();
     await screenshot("models");
   });
 
@@ -245,6 +303,35 @@ describe("explorer in headless Chromium", function () {
     const creditText = await row(ids.credit).textContent();
     expect(creditText).to.include("ATTESTED");
     expect(creditText).to.include("credit-risk");
+    // The output column: the settled results' values at the model's decimals, in short.
+    const output = (id: bigint) => row(id).locator('[data-testid="output"]');
+    const decimals = (name: "credit-risk" | "mnist-mlp") => sampleModel(name).decimals;
+    expect(await output(ids.credit).textContent()).to.equal(
+      await expectedOutput(ids.credit, decimals("credit-risk")),
+    );
+    expect(await output(ids.credit).textContent()).to.match(/^\[-?\d+(\.\d+)?\]$/);
+    expect(await output(ids.mnist).textContent()).to.equal(
+      await expectedOutput(ids.mnist, decimals("mnist-mlp")),
+    );
+    expect(await output(ids.mnist).textContent()).to.match(/, … \(10\)\]$/);
+    expect(await output(ids.zk).textContent()).to.equal(
+      await expectedOutput(ids.zk, decimals("credit-risk")),
+    );
+    // A refused input has no output: a dash, and why on hover.
+    expect(await output(ids.refused).textContent()).to.equal("—");
+    expect(await output(ids.refused).locator(".missing").getAttribute("title")).to.match(
+      /^no output: the worker refused the input \(the input tensor's shape is not the model's input shape\)/,
+    );
+    // Times carry their zone, as the request page's do.
+    for (const id of Object.values(ids)) {
+      const requested = row(id).locator('[data-testid="requested"]');
+      await requested.filter({ hasText: /\d{4}-/ }).waitFor();
+      const [time, block] = (await requested.innerText()).split("\n");
+      expect(time).to.match(ZONED_TIME);
+      expect(block).to.match(/^block \d+$/);
+    }
+    await expectNoBlankCells();
+    await expectNoWei();
 
     await page.selectOption('select[name="status"]', "failed");
     await expectRows(1);
@@ -306,6 +393,31 @@ describe("explorer in headless Chromium", function () {
     expect(
       await timeline.evaluateAll((items) => items.map((item) => item.getAttribute("data-event"))),
     ).to.deep.equal(["requested", "result submitted", "settled"]);
+    for (const when of await page.locator('[data-panel="timeline"] .when').allInnerTexts()) {
+      expect(when.split(" · ")[0]).to.match(ZONED_TIME);
+    }
+    // Every amount in ether, exactly: the escrow, and who the settlement credited.
+    const { request } = await getResult(client, ids.mnist);
+    const ether = (wei: bigint) => `${formatEther(wei).replace(/\.0$/, "")} ETH`;
+    expect(await page.locator(".request-detail > .facts").textContent()).to.include(
+      `escrowmodel fee ${ether(request.modelFeeWei)}, worker reward ${ether(request.workerRewardWei)}, callback fee ${ether(request.callbackFeeWei)}`,
+    );
+    expect(ether(request.modelFeeWei)).to.equal("0.001 ETH");
+    expect(
+      await page.locator('[data-panel="timeline"] [data-event="settled"]').textContent(),
+    ).to.include(
+      `worker ${worker.address} credited ${ether(request.workerRewardWei)}, model owner credited 0.001 ETH`,
+    );
+    expect(
+      await page.locator('[data-panel="timeline"] [data-event="requested"]').textContent(),
+    ).to.match(
+      /escrow [\d.]+ ETH \(model fee 0\.001 ETH, worker reward [\d.]+ ETH, callback fee 0 ETH\)/,
+    );
+    expect(await page.locator(".request-detail > .facts").textContent()).to.match(
+      /deadline\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+latency/,
+    );
+    await expectNoBlankCells();
+    await expectNoWei();
     await screenshot("request-mnist");
   });
 
@@ -414,7 +526,20 @@ describe("explorer in headless Chromium", function () {
       "5 answered: 4 settled, 1 refused as invalid input",
     );
     expect(await card.textContent()).to.match(/slashes\s*none/);
-    expect(await card.textContent()).to.match(/earned[\d.]+ ETH credited in the hub/);
+    expect(await card.locator('[data-testid="challenges"]').textContent()).to.equal(
+      "0 raised, 0 lost",
+    );
+    expect(await card.locator('[data-testid="challenges-raised-by"]').textContent()).to.equal(
+      "none",
+    );
+    // Exact ether, read from the chain: the hub's credit and the account that pays for gas.
+    const ether = (wei: bigint) => `${formatEther(wei).replace(/\.0$/, "")} ETH`;
+    expect(await card.locator('[data-testid="earned"]').textContent()).to.equal(
+      `${ether(await devnet.hub.balanceOf(worker.address))} credited in the hub, not yet withdrawn`,
+    );
+    expect(await card.locator('[data-testid="gas-balance"]').textContent()).to.match(
+      /^\d+(\.\d+)? ETH in the worker's account$/,
+    );
     await card.locator('[data-testid="uptime"]').waitFor();
     expect(await card.locator('[data-testid="uptime"]').textContent()).to.match(
       /^up \d+ s · healthy/,
@@ -422,6 +547,9 @@ describe("explorer in headless Chromium", function () {
     expect(await card.locator('[data-testid="counters"]').textContent()).to.match(
       /seen 5, settled 4/,
     );
+    await card.locator('[data-testid="timings"]').waitFor();
+    await expectNoBlankCells();
+    await expectNoWei();
     await screenshot("workers");
   });
 
@@ -448,6 +576,8 @@ describe("explorer in headless Chromium", function () {
         input: sampleModel("credit-risk").sampleInput(5),
         assignee: dishonest.address,
       });
+      dishonestRequest = requestId;
+      dishonestWorker = dishonest.address;
       await devnet.govern(devnet.hub, "setConfig", [config]);
       const found = await waitForResult(client, { requestId, timeoutMs: 60_000 });
       expect(found.status).to.equal("Submitted");
@@ -473,8 +603,89 @@ describe("explorer in headless Chromium", function () {
       );
       expect(await receipt.textContent()).to.match(/re-execution check failed/);
       await screenshot("request-dishonest-mismatch");
+      // Open to challenge, not final: the list shows its values, greyed, and says so on hover.
+      await open("requests");
+      const output = page.locator(`tr[data-request="${requestId}"] [data-testid="output"] span`);
+      await output.waitFor();
+      expect(await output.getAttribute("title")).to.match(/^not final: open to challenge\./);
     } finally {
       await dishonest.stop();
+    }
+  });
+
+  it("a real dispute: a watcher challenges the dishonest result and proves it wrong; Workers shows the challenge raised and lost, and the slash", async function () {
+    this.timeout(240_000);
+    expect(dishonestRequest !== undefined, "the dishonest worker's test made a request").to.equal(
+      true,
+    );
+    // The dishonest result from the test above is still inside its hour-long window: a watcher
+    // re-runs it, challenges it and resolves the dispute with a ZK proof (credit-risk has one).
+    const watcher = await spawnWorker(devnet, {
+      account: ACCOUNTS.firstWorker + 2,
+      settings: { watch: true, pollIntervalMs: 25 },
+    });
+    try {
+      await watcher.httpUrl();
+      const refunded = await waitForResult(client, {
+        requestId: dishonestRequest!,
+        until: "final",
+        timeoutMs: 180_000,
+      });
+      expect(refunded.status).to.equal("Refunded");
+      const { slashAmountWei } = await devnet.hub.disputeConfig();
+      const ether = (wei: bigint) => `${formatEther(wei).replace(/\.0$/, "")} ETH`;
+
+      await open("workers");
+      const card = page.locator(`[data-worker="${dishonestWorker}"]`);
+      await card
+        .locator('[data-testid="challenges"]')
+        .filter({ hasText: "1 raised, 1 lost" })
+        .waitFor({ timeout: 15_000 });
+      expect(await card.locator('[data-testid="challenges"]').textContent()).to.equal(
+        "1 raised, 1 lost (0 upheld, 0 expired, 0 open)",
+      );
+      expect(await card.textContent()).to.include(`slashes1, ${ether(slashAmountWei)} in all`);
+      expect(await card.locator('[data-testid="results"]').textContent()).to.include(
+        "1 answered: 0 settled, 0 refused as invalid input, 1 overturned, 0 open or challenged",
+      );
+      const watcherCard = page.locator(`[data-worker="${watcher.address}"]`);
+      expect(
+        await watcherCard.locator('[data-testid="challenges-raised-by"]').textContent(),
+      ).to.equal("1, 1 won");
+      expect(await watcherCard.locator('[data-testid="challenges"]').textContent()).to.equal(
+        "0 raised, 0 lost",
+      );
+      // The honest worker was never challenged.
+      expect(
+        await page
+          .locator(`[data-worker="${worker.address}"] [data-testid="challenges"]`)
+          .textContent(),
+      ).to.equal("0 raised, 0 lost");
+      await expectNoBlankCells();
+      await expectNoWei();
+      await screenshot("workers-after-dispute");
+
+      // The list: refunded, no output, and why.
+      await open("requests");
+      const row = page.locator(`tr[data-request="${dishonestRequest}"]`);
+      await page.waitForSelector(`tr[data-request="${dishonestRequest}"][data-status="refunded"]`);
+      expect(await row.locator('[data-testid="output"]').textContent()).to.equal("—");
+      expect(await row.locator('[data-testid="output"] .missing').getAttribute("title")).to.equal(
+        "no output: a challenge proved the worker's result wrong; the requester was refunded",
+      );
+      await expectNoBlankCells();
+      await open(`requests/${dishonestRequest}`);
+      const timeline = page.locator('[data-panel="timeline"]');
+      await timeline.locator('[data-event="challenge resolved"]').waitFor();
+      expect(await timeline.locator('[data-event="challenged"]').textContent()).to.match(
+        new RegExp(`by ${watcher.address}, bond [\\d.]+ ETH,`),
+      );
+      expect(await timeline.locator('[data-event="challenge resolved"]').textContent()).to.include(
+        `worker slashed ${ether(slashAmountWei)}`,
+      );
+      await expectNoWei();
+    } finally {
+      await watcher.stop();
     }
   });
 

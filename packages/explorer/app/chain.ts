@@ -1,7 +1,7 @@
 import type { Log, LogDescription } from "ethers";
 import { CallbackResult, RequestStatus, enumName } from "@verity/contracts";
 import { describeFailureReason, listModels, type ModelInfo, type VerityClient } from "@verity/sdk";
-import { eth } from "./format.js";
+import { clock, eth } from "./format.js";
 
 /**
  * The explorer's picture of one Verity deployment, rebuilt from the contracts' events (STYLE.md:
@@ -58,11 +58,29 @@ export interface RequestRow {
   /** The worker whose result was accepted, or who reported the input as invalid. */
   worker?: string;
   requested: EventRef;
+  /** What the requester escrowed: the model fee, the worker's reward and the callback fee. */
+  escrow: { modelFeeWei: bigint; workerRewardWei: bigint; callbackFeeWei: bigint };
   /** The accepted result. */
   result?: EventRef;
+  /** The output bytes of the accepted result (a canonical tensor, or a failure report). */
+  output?: string;
+  /** Why the worker refused the input, for a failed request. */
+  failureReason?: string;
+  /** The dispute over the result, if it was challenged. */
+  challenge?: Dispute;
   /** Settled, failed or refunded. */
   end?: EventRef;
   events: TimelineEvent[];
+}
+
+/** A challenge of one result, and how it ended. */
+export interface Dispute {
+  challenger: string;
+  bondWei: bigint;
+  /** Unset while the dispute is open. */
+  outcome?: "challenger won" | "worker won" | "expired";
+  /** Taken from the worker when the challenger won. */
+  slashedWei?: bigint;
 }
 
 export interface WorkerRow {
@@ -78,6 +96,8 @@ export interface WorkerRow {
   eligible?: boolean;
   /** Rewards credited in the hub and not yet withdrawn. */
   hubBalanceWei?: bigint;
+  /** The ETH in the worker's own account, which pays its gas. */
+  accountBalanceWei?: bigint;
 }
 
 export interface EnvironmentRow {
@@ -269,6 +289,11 @@ export class ChainIndex {
         assignee: request.assignee,
         status: "requested",
         requested: ref,
+        escrow: {
+          modelFeeWei: request.modelFeeWei,
+          workerRewardWei: request.workerRewardWei,
+          callbackFeeWei: request.callbackFeeWei,
+        },
         events: [],
       });
     }
@@ -284,6 +309,7 @@ export class ChainIndex {
         row.status = "submitted";
         row.worker = args.worker;
         row.result = ref;
+        row.output = args.output;
         note("result submitted", `by worker ${args.worker}, output hash ${args.outputHash}`);
         break;
       case "ResultSkipped":
@@ -294,12 +320,17 @@ export class ChainIndex {
         break;
       case "ResultChallenged":
         row.status = "challenged";
+        row.challenge = { challenger: args.challenger, bondWei: args.bondWei };
         note(
           "challenged",
           `by ${args.challenger}, bond ${eth(args.bondWei)}, claims output ${args.claimedOutputHash}`,
         );
         break;
       case "ChallengeResolved":
+        if (row.challenge) {
+          row.challenge.outcome = args.challengerWon ? "challenger won" : "worker won";
+          row.challenge.slashedWei = args.slashedWei;
+        }
         note(
           "challenge resolved",
           args.challengerWon
@@ -308,6 +339,7 @@ export class ChainIndex {
         );
         break;
       case "ChallengeExpired":
+        if (row.challenge) row.challenge.outcome = "expired";
         note("challenge expired", "nobody resolved it in time; the requester is refunded");
         break;
       case "CallbackFailed":
@@ -317,15 +349,16 @@ export class ChainIndex {
         row.status = "settled";
         row.worker = args.worker;
         row.end = ref;
-        note("settled", `worker ${args.worker} paid; ${callback(args.callbackResult)}`);
+        note("settled", `${describePayment(row, args.worker)}; ${callback(args.callbackResult)}`);
         break;
       case "RequestFailed":
         row.status = "failed";
         row.worker = args.worker;
         row.end = ref;
+        row.failureReason = describeFailureReason(Number(args.reason));
         note(
           "failed",
-          `worker ${args.worker} refused the input: ${describeFailureReason(Number(args.reason))}; requester refunded; ${callback(args.callbackResult)}`,
+          `worker ${args.worker} refused the input: ${row.failureReason}; requester refunded; ${callback(args.callbackResult)}`,
         );
         break;
       case "RequestRefunded":
@@ -377,7 +410,7 @@ export class ChainIndex {
       case "UnbondingStarted":
         note(
           "unbonding",
-          `${eth(args.amountWei)}, withdrawable at ${new Date(Number(args.withdrawableAt) * 1000).toISOString()}`,
+          `${eth(args.amountWei)}, withdrawable at ${clock(Number(args.withdrawableAt))}`,
         );
         break;
       case "StakeWithdrawn":
@@ -396,12 +429,14 @@ export class ChainIndex {
         const row = this.workers.get(address);
         if (row === undefined) return;
         const registry = this.client.workerRegistry;
-        const [worker, eligible, hubBalanceWei] = await Promise.all([
+        const [worker, eligible, hubBalanceWei, accountBalanceWei] = await Promise.all([
           registry.getWorker(row.address),
           registry.isEligible(row.address),
           this.client.hub.balanceOf(row.address),
+          this.client.provider.getBalance(row.address),
         ]);
         row.hubBalanceWei = hubBalanceWei;
+        row.accountBalanceWei = accountBalanceWei;
         row.stakeWei = worker.stakeWei;
         row.unbondingWei = worker.unbondingWei;
         row.withdrawableAt = worker.withdrawableAt;
@@ -421,6 +456,19 @@ function describeEscrow(request: {
   return (
     `${eth(total)} (model fee ${eth(request.modelFeeWei)}, worker reward ` +
     `${eth(request.workerRewardWei)}, callback fee ${eth(request.callbackFeeWei)})`
+  );
+}
+
+/** Who a settlement credited, and how much: the worker its reward (and a lost challenge bond). */
+function describePayment(row: RequestRow, worker: string): string {
+  const bondWei = row.challenge?.outcome === "worker won" ? row.challenge.bondWei : 0n;
+  const workerWei = row.escrow.workerRewardWei + bondWei;
+  return (
+    `worker ${worker} credited ${eth(workerWei)}` +
+    (bondWei > 0n
+      ? ` (reward ${eth(row.escrow.workerRewardWei)} + challenger's bond ${eth(bondWei)})`
+      : "") +
+    `, model owner credited ${eth(row.escrow.modelFeeWei)}`
   );
 }
 

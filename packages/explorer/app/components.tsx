@@ -6,6 +6,7 @@ import { href } from "./router.js";
 
 /** A hash or address, shortened, whole on hover and selectable. */
 export function Hex({ value, keep }: { value: string | undefined; keep?: number }) {
+  if (value === undefined) return <Missing why="not read from the chain yet" />;
   return (
     <code className="hex" title={value}>
       {shortHex(value, keep)}
@@ -21,6 +22,23 @@ export function AddressLink({ address }: { address: string | undefined }) {
       <Hex value={address} />
     </a>
   );
+}
+
+/**
+ * A metric with no value: `—`, or `…` while it is being read, and why in its title, so that no
+ * cell is left blank for a reader to guess at.
+ */
+export function Missing({ why, loading = false }: { why: string; loading?: boolean }) {
+  return (
+    <span className="missing muted" title={why} data-missing={why}>
+      {loading ? "…" : "—"}
+    </span>
+  );
+}
+
+/** A metric cell: its value, or {@link Missing} with `why` when there is none. */
+export function Metric({ value, why }: { value: ReactNode | undefined; why: string }) {
+  return value === undefined || value === "" ? <Missing why={why} /> : <>{value}</>;
 }
 
 export function Status({ status }: { status: StatusLabel }) {

@@ -40,23 +40,22 @@ export function duration(seconds: number | undefined): string {
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
 }
 
-/** A Unix time as local `YYYY-MM-DD HH:MM:SS`. */
-/** `clock` with the time zone it is in, for a deadline a person acts on. */
-export function zonedClock(seconds: number): string {
-  const zone =
-    new Intl.DateTimeFormat(undefined, { timeZoneName: "short" })
-      .formatToParts(new Date(seconds * 1000))
-      .find((part) => part.type === "timeZoneName")?.value ?? "local time";
-  return `${clock(seconds)} ${zone}`;
-}
-
+/**
+ * A Unix time as local `YYYY-MM-DD HH:MM:SS` and the time zone it is in (`2025-01-02 03:04:05
+ * UTC`): a reader in another zone, or a screenshot sent to one, must not have to guess. `…` while
+ * the time is still being read.
+ */
 export function clock(seconds: number | undefined): string {
   if (seconds === undefined) return "…";
   const date = new Date(seconds * 1000);
   const pad = (n: number) => String(n).padStart(2, "0");
+  const zone =
+    new Intl.DateTimeFormat(undefined, { timeZoneName: "short" })
+      .formatToParts(date)
+      .find((part) => part.type === "timeZoneName")?.value ?? "local time";
   return (
     `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ${zone}`
   );
 }
 

@@ -12,8 +12,8 @@ import {
 import type { ExplorerConfig, Problem } from "../../src/api.js";
 import { statusLabel, type ChainIndex, type TimelineEvent } from "../chain.js";
 import { Meter, ScoreBars, TensorImage, ValueGrid, imageSide } from "../charts.js";
-import { AddressLink, Facts, Hex, Mark, ProblemView, Status } from "../components.js";
-import { clock, eth, integer, modelName, shape, zonedClock } from "../format.js";
+import { AddressLink, Facts, Hex, Mark, Missing, ProblemView, Status } from "../components.js";
+import { clock, eth, integer, modelName, shape } from "../format.js";
 import { href } from "../router.js";
 import { verifyInPage, type PageVerification } from "../verify.js";
 import { latency } from "./Requests.js";
@@ -131,7 +131,16 @@ export function RequestDetailPage({
               : `${result.request.callback}, ${integer(result.request.callbackGasLimit)} gas`,
           ],
           ["deadline", clock(Number(result.request.deadline))],
-          ["latency", row ? latency(row, index) : "—"],
+          [
+            "latency",
+            row ? (
+              latency(row, index)
+            ) : (
+              <Missing
+                why={`the explorer has not seen this request's events since block ${index.client.fromBlock}`}
+              />
+            ),
+          ],
           [
             "gas",
             <>
@@ -194,8 +203,8 @@ function NotFinal({ result, mode }: { result: InferenceResult; mode: string }) {
     return (
       <p className="not-final" role="status" data-testid="not-final">
         {mode === "ATTESTED" ? "Signed by a staked worker" : "Submitted"}, open to challenge until{" "}
-        {zonedClock(until)}. Do not act on this yet: anyone who re-executes it can still challenge
-        it until then.
+        {clock(until)}. Do not act on this yet: anyone who re-executes it can still challenge it
+        until then.
       </p>
     );
   }
@@ -327,9 +336,11 @@ function ProofPanel({ result, index }: { result: InferenceResult; index: ChainIn
           ["credited worker", <code className="hash">{submission.worker}</code>],
           [
             "worker stake now",
-            worker
-              ? `${eth(worker.stakeWei)}${worker.slashes.length ? `, slashed ${worker.slashes.length}×` : ""}`
-              : "—",
+            worker ? (
+              `${eth(worker.stakeWei)}${worker.slashes.length ? `, slashed ${worker.slashes.length}×` : ""}`
+            ) : (
+              <Missing why="not a worker the explorer has seen register" />
+            ),
           ],
           [
             "signed environment",
@@ -510,7 +521,11 @@ function Receipt({ verification }: { verification: PageVerification }) {
           [
             "output re-computed",
             <>
-              <code className="hash">{receipt.output.localHash ?? "—"}</code>
+              {receipt.output.localHash ? (
+                <code className="hash">{receipt.output.localHash}</code>
+              ) : (
+                <Missing why="the page could not re-run the model; see the failed checks" />
+              )}
               {receipt.output.localValues && <> [{preview(receipt.output.localValues)}]</>}
             </>,
           ],

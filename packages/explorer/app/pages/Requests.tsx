@@ -1,8 +1,9 @@
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { ProofMode, enumName } from "@verity/contracts";
+import { decodeOutput } from "@verity/sdk";
 import { STATUS_LABELS, type ChainIndex, type RequestRow } from "../chain.js";
-import { AddressLink, Empty, Hex, Status } from "../components.js";
-import { duration, integer, modelName } from "../format.js";
+import { AddressLink, Empty, Hex, Missing, Status } from "../components.js";
+import { clock, duration, integer, modelName, real } from "../format.js";
 import { href, navigate } from "../router.js";
 
 const PAGE_ROWS = 50;
@@ -101,13 +102,16 @@ export function RequestsPage({ index, query }: { index: ChainIndex; query: URLSe
                 <th>status</th>
                 <th>mode</th>
                 <th>model</th>
+                <th title="the accepted result's values, fixed point decoded at the model's decimals; all of them on hover">
+                  output
+                </th>
                 <th>requester</th>
                 <th>worker</th>
+                <th>requested</th>
                 <th>latency</th>
                 <th title="gas of the requesting transaction + the transaction that carried the result (a batch shares one)">
                   gas (request + result)
                 </th>
-                <th>block</th>
               </tr>
             </thead>
             <tbody>
@@ -144,35 +148,140 @@ function RequestRowView({ row, index }: { row: RequestRow; index: ChainIndex }) 
           {model ? modelName(model.uri) : <Hex value={row.modelId} />}
         </a>
       </td>
+      <td className="output" data-testid="output">
+        <OutputPreview row={row} index={index} />
+      </td>
       <td>
         <Hex value={row.requester} />
       </td>
       <td>
-        <AddressLink address={row.worker} />
+        {row.worker ? (
+          <AddressLink address={row.worker} />
+        ) : (
+          <Missing why="no worker has answered yet" />
+        )}
+      </td>
+      <td data-testid="requested">
+        <RequestedAt row={row} index={index} />
       </td>
       <td>{latency(row, index)}</td>
       <td>{gas(row, index)}</td>
-      <td>{row.requested.block}</td>
     </tr>
   );
 }
 
+/** Values shown in a row before `…`; the title has them all. */
+const PREVIEW_VALUES = 3;
+const TITLE_VALUES = 64;
+
+/**
+ * The accepted result's values in short, decoded at the model's decimals; `—` and why for a
+ * request with no output to show.
+ */
+function OutputPreview({ row, index }: { row: RequestRow; index: ChainIndex }) {
+  const why = noOutputReason(row);
+  if (why !== undefined || row.output === undefined)
+    return <Missing why={why ?? "no result yet: waiting for a worker"} />;
+  const model = index.model(row.modelId);
+  if (model === undefined)
+    return <Missing why="the model is not in the registry, so its decimals are unknown" />;
+  let values: number[];
+  let dims: number[];
+  try {
+    const decoded = decodeOutput(model, row.output);
+    values = decoded.real;
+    dims = decoded.shape;
+  } catch (error) {
+    return <Missing why={`not a canonical tensor: ${(error as Error).message.split("\n")[0]}`} />;
+  }
+  const shown = values.slice(0, PREVIEW_VALUES).map(real).join(", ");
+  const more = values.length > PREVIEW_VALUES ? `, … (${values.length})` : "";
+  const notFinal =
+    row.status === "submitted"
+      ? "not final: open to challenge. "
+      : row.status === "challenged"
+        ? "not final: disputed. "
+        : "";
+  const all = values.slice(0, TITLE_VALUES).map(real).join(", ");
+  return (
+    <span
+      className={notFinal ? "muted" : undefined}
+      title={
+        `${notFinal}shape [${dims.join(", ")}] at ${model.decimals} decimals: [${all}` +
+        `${values.length > TITLE_VALUES ? ", …" : ""}]`
+      }
+    >
+      [{shown}
+      {more}]
+    </span>
+  );
+}
+
+/** Why a request has no output to show, or undefined when it has one (or may yet). */
+function noOutputReason(row: RequestRow): string | undefined {
+  switch (row.status) {
+    case "requested":
+      return "no result yet: waiting for a worker";
+    case "failed":
+      return `no output: the worker refused the input (${row.failureReason ?? "reason unknown"}); the requester was refunded`;
+    case "refunded":
+      return row.challenge?.outcome === "challenger won"
+        ? "no output: a challenge proved the worker's result wrong; the requester was refunded"
+        : row.challenge?.outcome === "expired"
+          ? "no output: the dispute over the result was not decided in time; the requester was refunded"
+          : "no output: no worker answered before the deadline; the requester was refunded";
+  }
+  // A failure report inside its challenge window: two bytes, not a tensor.
+  if (row.output !== undefined && /^0x00[0-9a-f]{2}$/i.test(row.output))
+    return "no output: the worker reported the input as invalid (not final yet)";
+  return undefined;
+}
+
+/** When the request was made, with its time zone, and in which block. */
+function RequestedAt({ row, index }: { row: RequestRow; index: ChainIndex }) {
+  const time = index.timestamp(row.requested.block);
+  return (
+    <>
+      {time === undefined ? (
+        <Missing why="reading the block's time from the node" loading />
+      ) : (
+        clock(time)
+      )}
+      <br />
+      <span className="muted">block {row.requested.block}</span>
+    </>
+  );
+}
+
 /** From the request's block to the block that ended it (or the head, while it is open). */
-export function latency(row: RequestRow, index: ChainIndex): string {
+export function latency(row: RequestRow, index: ChainIndex): ReactNode {
   const start = index.timestamp(row.requested.block);
   const endBlock = row.end?.block ?? row.result?.block;
   const end = endBlock === undefined ? undefined : index.timestamp(endBlock);
-  if (start === undefined) return "…";
-  if (end === undefined) return endBlock === undefined ? "open" : "…";
-  const blocks = endBlock! - row.requested.block;
+  if (endBlock === undefined) return <Missing why="no result yet: latency is measured to it" />;
+  if (start === undefined || end === undefined)
+    return <Missing why="reading the blocks' times from the node" loading />;
+  const blocks = endBlock - row.requested.block;
   return `${duration(end - start)} (${blocks} block${blocks === 1 ? "" : "s"})`;
 }
 
-function gas(row: RequestRow, index: ChainIndex): string {
+function gas(row: RequestRow, index: ChainIndex): ReactNode {
   const requested = index.gasUsed(row.requested.tx);
   const result = row.result ?? row.end;
   const answered = result === undefined ? undefined : index.gasUsed(result.tx);
-  return result === undefined ? integer(requested) : `${integer(requested)} + ${integer(answered)}`;
+  const reading = <Missing why="reading the transaction's receipt from the node" loading />;
+  return (
+    <>
+      {requested === undefined ? reading : integer(requested)} +{" "}
+      {result === undefined ? (
+        <Missing why="no result yet" />
+      ) : answered === undefined ? (
+        reading
+      ) : (
+        integer(answered)
+      )}
+    </>
+  );
 }
 
 function Select({

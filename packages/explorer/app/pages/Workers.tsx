@@ -1,13 +1,15 @@
 import { useEffect, useState, type ReactNode } from "react";
 import type { WorkerEndpointReport } from "../../src/api.js";
 import type { ChainIndex, WorkerRow } from "../chain.js";
-import { Empty, Facts, Hex, Mark } from "../components.js";
-import { duration, eth, integer, real } from "../format.js";
+import { Empty, Facts, Hex, Mark, Missing } from "../components.js";
+import { clock, duration, eth, integer, real } from "../format.js";
 import { href } from "../router.js";
 
 const METRICS_POLL_MS = 2_000;
 
-/** Staked workers: stake, environment, results, slashes, and uptime from their metrics. */
+/**
+ * Staked workers: stake, environment, results, challenges, slashes, and uptime from their metrics.
+ */
 export function WorkersPage({ index }: { index: ChainIndex }) {
   const endpoints = useWorkerEndpoints();
   const workers = [...index.workers.values()];
@@ -89,11 +91,19 @@ function WorkerCard({
   endpoint: WorkerEndpointReport | undefined;
   endpointsLoaded: boolean;
 }) {
-  const mine = index
-    .requestList()
-    .filter((row) => row.worker?.toLowerCase() === worker.address.toLowerCase());
+  const me = worker.address.toLowerCase();
+  const requests = index.requestList();
+  const mine = requests.filter((row) => row.worker?.toLowerCase() === me);
   const settled = mine.filter((row) => row.status === "settled").length;
   const failed = mine.filter((row) => row.status === "failed").length;
+  const disputes = mine.flatMap((row) => (row.challenge ? [row.challenge] : []));
+  const lost = disputes.filter((dispute) => dispute.outcome === "challenger won");
+  const upheld = disputes.filter((dispute) => dispute.outcome === "worker won").length;
+  const expired = disputes.filter((dispute) => dispute.outcome === "expired").length;
+  const raisedByIt = requests.flatMap((row) =>
+    row.challenge?.challenger.toLowerCase() === me ? [row.challenge] : [],
+  );
+  const wonByIt = raisedByIt.filter((dispute) => dispute.outcome === "challenger won").length;
   const slashed = worker.slashes.reduce((total, slash) => total + slash.amountWei, 0n);
   const environment = worker.environmentId
     ? index.environments.get(worker.environmentId)
@@ -110,11 +120,18 @@ function WorkerCard({
       <Facts
         rows={[
           ["address", <code className="hash">{worker.address}</code>],
-          ["stake", <span data-testid="stake">{eth(worker.stakeWei)}</span>],
+          [
+            "stake",
+            worker.stakeWei === undefined ? (
+              <Missing why="reading the WorkerRegistry" loading />
+            ) : (
+              <span data-testid="stake">{eth(worker.stakeWei)}</span>
+            ),
+          ],
           [
             "unbonding",
             worker.unbondingWei
-              ? `${eth(worker.unbondingWei)}, withdrawable ${new Date(Number(worker.withdrawableAt) * 1000).toLocaleString()}`
+              ? `${eth(worker.unbondingWei)}, withdrawable ${clock(Number(worker.withdrawableAt))}`
               : "nothing",
           ],
           [
@@ -135,8 +152,27 @@ function WorkerCard({
             "results",
             <a href={href("requests", { worker: worker.address })} data-testid="results">
               {mine.length} answered: {settled} settled, {failed} refused as invalid input,{" "}
-              {mine.length - settled - failed} open or challenged
+              {lost.length} overturned, {mine.length - settled - failed - lost.length} open or
+              challenged
             </a>,
+          ],
+          [
+            "challenges",
+            <span
+              data-testid="challenges"
+              title="challenges raised against this worker's results; lost means a dispute decided against it (it was slashed)"
+              className={lost.length > 0 ? "bad" : undefined}
+            >
+              {disputes.length} raised, {lost.length} lost
+              {disputes.length > 0 &&
+                ` (${upheld} upheld, ${expired} expired, ${disputes.length - lost.length - upheld - expired} open)`}
+            </span>,
+          ],
+          [
+            "challenges it raised",
+            <span data-testid="challenges-raised-by">
+              {raisedByIt.length === 0 ? "none" : `${raisedByIt.length}, ${wonByIt} won`}
+            </span>,
           ],
           [
             "slashes",
@@ -148,7 +184,26 @@ function WorkerCard({
               </span>
             ),
           ],
-          ["earned", `${eth(worker.hubBalanceWei)} credited in the hub, not yet withdrawn`],
+          [
+            "earned",
+            worker.hubBalanceWei === undefined ? (
+              <Missing why="reading the hub" loading />
+            ) : (
+              <span data-testid="earned">
+                {eth(worker.hubBalanceWei)} credited in the hub, not yet withdrawn
+              </span>
+            ),
+          ],
+          [
+            "gas balance",
+            worker.accountBalanceWei === undefined ? (
+              <Missing why="reading the worker's account from the node" loading />
+            ) : (
+              <span data-testid="gas-balance">
+                {eth(worker.accountBalanceWei)} in the worker's account
+              </span>
+            ),
+          ],
           ["registered", `block ${worker.registered.block}`],
           [
             "uptime",
@@ -165,11 +220,7 @@ function WorkerCard({
                 metrics not reachable at {endpoint.url} ({endpoint.error})
               </span>
             ) : (
-              <span className="muted">
-                {endpointsLoaded
-                  ? "no metrics endpoint known for this worker (start the explorer with --worker-metrics ADDRESS=URL)"
-                  : "…"}
-              </span>
+              <span className="muted">{noMetrics(endpointsLoaded)}</span>
             ),
           ],
           ...(metrics
@@ -188,19 +239,34 @@ function WorkerCard({
                 ],
                 [
                   "timings",
-                  `inference ${ms(metrics.inferenceSecondsMean)} mean, request seen → settled ${ms(metrics.endToEndSecondsMean)} mean`,
+                  <span data-testid="timings">
+                    inference{" "}
+                    {ms(metrics.inferenceSecondsMean, "the worker has run no inference yet")} mean,
+                    request seen → settled{" "}
+                    {ms(metrics.endToEndSecondsMean, "the worker has settled no request yet")} mean
+                  </span>,
                 ],
-                ["gas balance", `${real(metrics.balanceEth ?? 0)} ETH in the worker's account`],
               ] as [string, ReactNode][])
-            : []),
+            : ([
+                ["worker counters", <Missing why={noMetrics(endpointsLoaded, endpoint)} />],
+                ["timings", <Missing why={noMetrics(endpointsLoaded, endpoint)} />],
+              ] as [string, ReactNode][])),
         ]}
       />
     </article>
   );
 }
 
-function ms(seconds: number | undefined): string {
-  return seconds === undefined ? "—" : `${real(seconds * 1000)} ms`;
+function ms(seconds: number | undefined, why: string): ReactNode {
+  return seconds === undefined ? <Missing why={why} /> : `${real(seconds * 1000)} ms`;
+}
+
+/** Why the worker's own metrics are not on the card. */
+function noMetrics(loaded: boolean, endpoint?: WorkerEndpointReport): string {
+  if (!loaded) return "asking the explorer's server for the workers' metrics…";
+  if (endpoint)
+    return `the worker's metrics are not reachable at ${endpoint.url} (${endpoint.error ?? "no answer"})`;
+  return "no metrics endpoint known for this worker (start the explorer with --worker-metrics ADDRESS=URL)";
 }
 
 /** The explorer server's reading of the workers' /healthz and /metrics, refreshed. */
