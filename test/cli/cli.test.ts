@@ -3,7 +3,6 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Wallet, sha256 } from "ethers";
 import { encodeTensor, quantize } from "@verity/contracts";
 import {
@@ -16,40 +15,7 @@ import {
   type WorkerProcess,
 } from "@verity/devnet";
 import { encodeOnnx, sampleModel } from "@verity/models";
-
-const BIN = fileURLToPath(new URL("../../packages/cli/bin/verity.js", import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json(): Record<string, unknown>;
-}
-
-/** Runs `verity` as a user would: a separate process, settings from the environment. */
-function verity(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith("VERITY_")),
-  );
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...clean, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`verity ${args.join(" ")} took too long; stderr:\n${stderr}`));
-    }, 60_000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) });
-    });
-  });
-}
+import { BIN, verity } from "./support.js";
 
 describe("verity CLI, end to end (real processes, a real local node, a real worker)", function () {
   this.timeout(180_000);

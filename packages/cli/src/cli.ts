@@ -1,12 +1,14 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import {
   ChainMismatchError,
+  ChallengeNotOpenError,
   ContractNotDeployedError,
   ContractRevertError,
   DEFAULT_RPC_URL,
   DeploymentNotFoundError,
   InsufficientFundsError,
   InvalidInputError,
+  ModelAlreadyDeprecatedError,
   ModelFileError,
   ModelNotFoundError,
   RequestNotFoundError,
@@ -25,6 +27,15 @@ import {
   verify,
   type CommandContext,
 } from "./commands.js";
+import {
+  NothingToChallengeError,
+  challenge,
+  dispute,
+  etherOf,
+  modelDeprecate,
+  modelFee,
+  withdraw,
+} from "./disputes.js";
 import { commandHelp, didYouMean, versionText } from "./help.js";
 import { EXIT, UsageError, createOutput, type ExitCode, type Output } from "./output.js";
 
@@ -37,6 +48,8 @@ commands:
       [--uri <uri>] [--decimals 6] [--fee-eth 0] [--modes ATTESTED[,ZK]] [--previous-version <id>]
   model list                   every model registered on the hub
   model show <model>           one model: owner, uri, shapes, decimals, fee, modes, status
+  model fee <model> <ether>    set the fee the model's owner earns per inference (owner only)
+  model deprecate <model>      deprecate a model: new requests are refused (owner only; final)
   infer <model> --input <json|file>
                                request an inference and pay for it; <model> is a model id, a
                                sample name (credit-risk, mnist-mlp) or an .onnx file; --input is a
@@ -47,6 +60,13 @@ commands:
                                a request's status, output, worker and settlement
   verify <requestId>           re-run the model locally and check the result and its proof
                                off-chain: exit 0 when it matches, 7 when it does not
+  challenge <requestId> [--bond <ether>]
+                               challenge an ATTESTED result in its challenge window: re-runs the
+                               model locally and claims its output, posting the hub's bond (or
+                               --bond); refused when the result matches
+  dispute <requestId>          a result's dispute: challenger, bond, jury round, timeout, outcome
+  withdraw [--to <address>]    withdraw what the hub holds for you (refunds, rewards, fees,
+                               returned bonds) to you or --to; sends nothing when it is zero
   worker start [worker flags]  run a worker (the verity-worker service; see docs/worker.md)
   devnet [--port 8545] [--challenge-window-seconds 0] [--explorer [--explorer-port 8555]]
                                a local chain with Verity deployed, the sample models registered
@@ -69,7 +89,8 @@ The sending account's key comes from VERITY_PRIVATE_KEY (never a flag).
 exit codes:
   0 done (verify: the result matches)   1 unexpected error   2 bad command line or settings
   3 the chain cannot be used (no node answers, wrong chain, Verity not deployed there)
-  4 the chain refused or does not know it (contract revert, unknown model or request)
+  4 the chain refused or does not know it (contract revert, unknown model or request, a
+    result that cannot or need not be challenged)
   5 unusable file or input (bad --input, not an ONNX model)   6 a wait timed out
   7 verify: the result does NOT match
 Every error says what went wrong and what to fix. See docs/getting-started.md.`;
@@ -95,6 +116,8 @@ const COMMAND_OPTIONS: Record<string, Options> = {
   },
   "model list": {},
   "model show": {},
+  "model fee": {},
+  "model deprecate": {},
   infer: {
     input: { type: "string" },
     mode: { type: "string" },
@@ -105,6 +128,9 @@ const COMMAND_OPTIONS: Record<string, Options> = {
   },
   result: { wait: { type: "boolean" }, timeout: { type: "string" } },
   verify: {},
+  challenge: { bond: { type: "string" } },
+  dispute: {},
+  withdraw: { to: { type: "string" } },
   devnet: {
     port: { type: "string" },
     "challenge-window-seconds": { type: "string" },
@@ -247,6 +273,31 @@ async function run(argv: string[], out: Output): Promise<ExitCode> {
       });
     case "verify":
       return verify(context, requestIdOf(positional("the request id")));
+    case "model fee": {
+      const [model, fee, extra] = parsed.positionals;
+      if (model === undefined || fee === undefined) {
+        throw new UsageError(
+          "model fee: missing the model or the fee",
+          "pass both: `verity model fee <model> <ether>`, e.g. `verity model fee credit-risk 0.002`.",
+        );
+      }
+      if (extra !== undefined) throw new UsageError(`${command}: unexpected argument "${extra}"`);
+      return modelFee(context, { model, feeWei: etherOf("the fee", fee) });
+    }
+    case "model deprecate":
+      return modelDeprecate(context, positional("the model (id, sample name or .onnx file)"));
+    case "challenge": {
+      const bond = string("bond");
+      return challenge(context, {
+        requestId: requestIdOf(positional("the request id")),
+        bondWei: bond === undefined ? undefined : etherOf("--bond", bond),
+      });
+    }
+    case "dispute":
+      return dispute(context, requestIdOf(positional("the request id")));
+    case "withdraw":
+      if (parsed.positionals.length > 0) positional("nothing");
+      return withdraw(context, { to: string("to") });
     case "devnet": {
       if (parsed.positionals.length > 0) positional("nothing");
       const { devnet } = await import("./devnet.js");
@@ -358,7 +409,10 @@ export function exitCodeOf(error: unknown): ExitCode {
     error instanceof ModelNotFoundError ||
     error instanceof RequestNotFoundError ||
     error instanceof ResultNotAvailableError ||
-    error instanceof InsufficientFundsError
+    error instanceof InsufficientFundsError ||
+    error instanceof ChallengeNotOpenError ||
+    error instanceof NothingToChallengeError ||
+    error instanceof ModelAlreadyDeprecatedError
   ) {
     return EXIT.rejected;
   }

@@ -38,7 +38,7 @@ export interface CommandContext {
 }
 
 /** Connects as the context says; the client is closed when `use` returns. */
-async function withClient<T>(
+export async function withClient<T>(
   context: CommandContext,
   use: (client: VerityClient) => Promise<T>,
 ): Promise<T> {

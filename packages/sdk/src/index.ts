@@ -19,6 +19,7 @@
  * const receipt = await verifyResult(client, { requestId });
  */
 export * from "./client.js";
+export * from "./disputes.js";
 export * from "./errors.js";
 export * from "./models.js";
 export * from "./requests.js";
