@@ -70,6 +70,21 @@ describe("verity CLI after a result: challenge, dispute, withdraw, model fee and
     expect(sent.code, sent.stdout + sent.stderr).to.equal(0);
     requestId = String(sent.json().requestId);
     expect((sent.json().result as { status: string }).status).to.equal("Submitted");
+    // A signed result is not final: --wait says until when it is open to challenge.
+    const openUntil = new Date(String(sent.json().openToChallengeUntil));
+    const [request] = await devnet.hub.queryFilter(
+      devnet.hub.filters.ResultSubmitted(BigInt(requestId)),
+    );
+    const minedAt = (await request.getBlock()).timestamp;
+    expect(openUntil.getTime() / 1000).to.equal(minedAt + 600);
+    const shown = await verity(["result", requestId], env);
+    expect(shown.stdout).to.include(
+      `signed, open to challenge until ${openUntil.toISOString()} (UTC): not final`,
+    );
+    // --final waits past the window: here it times out, saying the status it is stuck in.
+    const final = await verity(["result", requestId, "--final", "--timeout", "1"], env);
+    expect(final.code, final.stdout + final.stderr).to.equal(6);
+    expect(final.stderr).to.match(/Submitted/);
 
     const before = await verity(["dispute", requestId], env);
     expect(before.code, before.stderr).to.equal(0);

@@ -54,9 +54,12 @@ commands:
                                request an inference and pay for it; <model> is a model id, a
                                sample name (credit-risk, mnist-mlp) or an .onnx file; --input is a
                                JSON array of real values, a 0x tensor, or a file holding either
-      [--mode ATTESTED] [--wait] [--timeout 60] [--assignee auto|none|<address>]
+      [--mode ATTESTED] [--wait] [--final] [--timeout 60] [--assignee auto|none|<address>]
       [--deadline-seconds <s>]
-  result <requestId> [--wait] [--timeout 60]
+                               --wait: until a worker's result is accepted (a signed result
+                               says until when it is open to challenge); --final: until it is
+                               settled, failed or refunded, after any challenge window
+  result <requestId> [--wait] [--final] [--timeout 60]
                                a request's status, output, worker and settlement
   verify <requestId>           re-run the model locally and check the result and its proof
                                off-chain: exit 0 when it matches, 7 when it does not
@@ -122,11 +125,12 @@ const COMMAND_OPTIONS: Record<string, Options> = {
     input: { type: "string" },
     mode: { type: "string" },
     wait: { type: "boolean" },
+    final: { type: "boolean" },
     timeout: { type: "string" },
     assignee: { type: "string" },
     "deadline-seconds": { type: "string" },
   },
-  result: { wait: { type: "boolean" }, timeout: { type: "string" } },
+  result: { wait: { type: "boolean" }, final: { type: "boolean" }, timeout: { type: "string" } },
   verify: {},
   challenge: { bond: { type: "string" } },
   dispute: {},
@@ -259,7 +263,7 @@ async function run(argv: string[], out: Output): Promise<ExitCode> {
         model,
         input,
         mode: string("mode"),
-        wait: values.wait === true,
+        wait: values.final === true ? "final" : values.wait === true ? "result" : false,
         timeoutSeconds: optionalInteger("--timeout", string("timeout")) ?? 60,
         assignee: string("assignee"),
         deadlineSeconds: optionalInteger("--deadline-seconds", string("deadline-seconds")),
@@ -268,7 +272,7 @@ async function run(argv: string[], out: Output): Promise<ExitCode> {
     case "result":
       return result(context, {
         requestId: requestIdOf(positional("the request id")),
-        wait: values.wait === true,
+        wait: values.final === true ? "final" : values.wait === true ? "result" : false,
         timeoutSeconds: optionalInteger("--timeout", string("timeout")) ?? 60,
       });
     case "verify":

@@ -241,7 +241,8 @@ export interface InferOptions {
   model: string;
   input: string;
   mode?: string;
-  wait: boolean;
+  /** "result": until a result is accepted; "final": until settled, failed or refunded. */
+  wait: false | "result" | "final";
   timeoutSeconds: number;
   assignee?: string;
   deadlineSeconds?: number;
@@ -283,21 +284,41 @@ export async function infer(context: CommandContext, options: InferOptions): Pro
     context.out.progress(`${sentLine}; waiting for a worker`);
     const result = await waitForResult(client, {
       requestId: sent.requestId,
+      until: options.wait,
       timeoutMs: options.timeoutSeconds * 1000,
       onStatus: (status) => context.out.progress(`request ${sent.requestId} is ${status}`),
     });
     const latencyMs = Math.round(performance.now() - started);
-    context.out.result(`${sentLine}\n${describeResult(result)}\nlatency ${latencyMs} ms`, {
-      ...summary,
-      latencyMs,
-      result,
-    });
+    const openUntil = await openToChallengeUntil(client, result);
+    context.out.result(
+      `${sentLine}\n${describeResult(result, openUntil)}\nlatency ${latencyMs} ms`,
+      { ...summary, latencyMs, result, openToChallengeUntil: openUntil },
+    );
     return EXIT.ok;
   });
 }
 
-function describeResult(found: InferenceResult): string {
+/**
+ * When a signed (ATTESTED) result stops being open to challenge; undefined once it is final or
+ * when it is not such a result.
+ */
+async function openToChallengeUntil(
+  client: VerityClient,
+  found: InferenceResult,
+): Promise<Date | undefined> {
+  if (found.status !== "Submitted" || !found.result) return undefined;
+  const end = await client.hub.challengeWindowEnd(found.request, found.result.submission);
+  return new Date(Number(end) * 1000);
+}
+
+function describeResult(found: InferenceResult, openUntil: Date | undefined): string {
   const lines = [`status ${found.status}`];
+  if (openUntil !== undefined) {
+    lines.push(
+      `signed, open to challenge until ${openUntil.toISOString()} (UTC): not final, do not act ` +
+        `on it before then; \`verity result ${found.requestId} --final\` waits until it is`,
+    );
+  }
   if (found.result) {
     const { decoded, submission } = found.result;
     lines.push(
@@ -326,22 +347,25 @@ function preview(values: readonly number[]): string {
 /** `verity result <requestId> [--wait]` */
 export async function result(
   context: CommandContext,
-  options: { requestId: bigint; wait: boolean; timeoutSeconds: number },
+  options: { requestId: bigint; wait: false | "result" | "final"; timeoutSeconds: number },
 ): Promise<ExitCode> {
   return withClient(context, async (client) => {
     const found = options.wait
       ? await waitForResult(client, {
           requestId: options.requestId,
+          until: options.wait,
           timeoutMs: options.timeoutSeconds * 1000,
           onStatus: (status) => context.out.progress(`request ${options.requestId} is ${status}`),
         })
       : await getResult(client, options.requestId);
+    const openUntil = await openToChallengeUntil(client, found);
     context.out.result(
-      `request ${found.requestId}: ${modelLabel(found.request.modelId)}\n${describeResult(found)}`,
+      `request ${found.requestId}: ${modelLabel(found.request.modelId)}\n${describeResult(found, openUntil)}`,
       // Proof modes are names in every JSON the CLI prints (`model list` and `infer` too).
       {
         ...found,
         request: { ...found.request, proofMode: enumName(ProofMode, found.request.proofMode) },
+        openToChallengeUntil: openUntil,
       },
     );
     return EXIT.ok;
