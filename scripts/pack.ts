@@ -43,39 +43,33 @@ export async function bundleLightSdk(project: string): Promise<Buffer> {
   await run(
     join(REPO_ROOT, "node_modules/.bin/esbuild"),
     ["browser.js", ...BROWSER_BUNDLE_FLAGS, "--outfile=browser.bundle.js"],
-    project,
+    { cwd: project },
   );
   return readFile(join(project, "browser.bundle.js"));
 }
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** `./src/x.ts` → `./src/x.js`; every other string as it is. */
-function built(target: string): string {
-  return target.replace(/^(\.\/.*)\.tsx?$/, "$1.js");
-}
-
-/** An `exports` map for JavaScript: each source entry gains its declarations. */
-function builtExports(entry: Json): Json {
-  if (typeof entry === "string") {
-    return /\.tsx?$/.test(entry)
-      ? { types: entry.replace(/\.tsx?$/, ".d.ts"), default: built(entry) }
-      : entry;
-  }
+/** `entry` with every string in it (a target, or a leaf of a conditions object) mapped. */
+function mapTargets(entry: Json, map: (target: string) => Json): Json {
+  if (typeof entry === "string") return map(entry);
   if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return entry;
   return Object.fromEntries(
-    Object.entries(entry).map(([key, value]) => [key, builtExports(value)]),
+    Object.entries(entry).map(([key, value]) => [key, mapTargets(value, map)]),
   );
 }
 
-/** An `imports` map for JavaScript (conditions kept; tsc finds the `.d.ts` beside each file). */
-function builtImports(entry: Json): Json {
-  if (typeof entry === "string") return built(entry);
-  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return entry;
-  return Object.fromEntries(
-    Object.entries(entry).map(([key, value]) => [key, builtImports(value)]),
-  );
-}
+const SOURCE = /\.tsx?$/;
+
+/** An `exports` target for JavaScript: a source entry gains its declarations. */
+const builtExport = (target: string): Json =>
+  SOURCE.test(target)
+    ? { types: target.replace(SOURCE, ".d.ts"), default: target.replace(SOURCE, ".js") }
+    : target;
+
+/** An `imports` target for JavaScript (tsc finds the `.d.ts` beside each file). */
+const builtImport = (target: string): Json =>
+  target.startsWith("./") ? target.replace(SOURCE, ".js") : target;
 
 /** The published package.json of a workspace package whose built files are in `staged`. */
 async function publishedManifest(
@@ -99,16 +93,21 @@ async function publishedManifest(
     version,
     engines: { node: ">=20" },
     sideEffects: false,
-    ...(rest.exports === undefined ? {} : { exports: builtExports(rest.exports) }),
-    ...(rest.imports === undefined ? {} : { imports: builtImports(rest.imports) }),
+    ...(rest.exports === undefined ? {} : { exports: mapTargets(rest.exports, builtExport) }),
+    ...(rest.imports === undefined ? {} : { imports: mapTargets(rest.imports, builtImport) }),
     files: [...files, "README.md", "LICENSE"],
     dependencies,
   };
 }
 
-async function run(command: string, args: string[], cwd: string): Promise<string> {
+/** Runs a command and returns its stdout; a failure shows the command with its output. */
+export async function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<string> {
   try {
-    return (await execFileAsync(command, args, { cwd, maxBuffer: 64 * 1024 * 1024 })).stdout;
+    return (await execFileAsync(command, args, { ...options, maxBuffer: 64 * 1024 * 1024 })).stdout;
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`${command} ${args.join(" ")} failed:\n${stdout ?? ""}\n${stderr ?? ""}`, {
@@ -143,11 +142,9 @@ async function compile(stage: string): Promise<void> {
   };
   const file = join(stage, "tsconfig.json");
   await writeFile(file, JSON.stringify(config, null, 2));
-  await run(
-    process.execPath,
-    [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", file],
-    REPO_ROOT,
-  );
+  await run(process.execPath, [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", file], {
+    cwd: REPO_ROOT,
+  });
   await rm(file);
 }
 
@@ -181,7 +178,7 @@ export async function packUserPackages(destination: string): Promise<Record<User
       );
     }
     const [packed] = JSON.parse(
-      await run("npm", ["pack", "--json", "--pack-destination", destination], packDir),
+      await run("npm", ["pack", "--json", "--pack-destination", destination], { cwd: packDir }),
     ) as { filename: string }[];
     tarballs[name] = join(destination, packed.filename);
   }

@@ -6,11 +6,9 @@
  *
  *   npm run report:packages
  */
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import {
   BROWSER_BUNDLE_FLAGS,
@@ -18,9 +16,9 @@ import {
   REPO_ROOT,
   bundleLightSdk,
   packUserPackages,
+  run,
 } from "./pack.js";
 
-const execFileAsync = promisify(execFile);
 /** What the light SDK may add to a project that already has ethers. */
 const LIGHT_BUDGET_BYTES = 5 * 1024 * 1024;
 
@@ -33,11 +31,10 @@ async function installed(
     join(dir, "package.json"),
     JSON.stringify({ name: "dapp", private: true, type: "module" }),
   );
-  await execFileAsync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", ...specs], {
+  await run("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", ...specs], {
     cwd: dir,
-    maxBuffer: 16 * 1024 * 1024,
   });
-  const { stdout } = await execFileAsync("du", ["-sb", join(dir, "node_modules")]);
+  const stdout = await run("du", ["-sb", join(dir, "node_modules")], { cwd: dir });
   const lock = JSON.parse(await readFile(join(dir, "package-lock.json"), "utf8")) as {
     packages: Record<string, unknown>;
   };
@@ -75,7 +72,7 @@ try {
   const lightBeyondEthers = light.bytes - baseline.bytes;
   const report = {
     measuredAt: new Date().toISOString(),
-    npm: (await execFileAsync("npm", ["--version"])).stdout.trim(),
+    npm: (await run("npm", ["--version"], { cwd: work })).trim(),
     tarballBytes: tarballSizes,
     install: {
       ethersAlone: baseline,

@@ -1,51 +1,35 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join, sep } from "node:path";
-import { promisify } from "node:util";
-import { ACCOUNTS, devAccount, spawnWorker, startDevnet, type Devnet } from "@verity/devnet";
-import type { WorkerProcess } from "@verity/devnet";
+import {
+  ACCOUNTS,
+  devAccount,
+  spawnWorker,
+  startDevnet,
+  type Devnet,
+  type WorkerProcess,
+} from "@verity/devnet";
 import { sampleModel } from "@verity/models";
 import {
   REPO_ROOT,
   bundleLightSdk,
   packUserPackages,
+  run,
   type UserPackage,
 } from "../../scripts/pack.js";
-
-const execFileAsync = promisify(execFile);
-
-async function run(
-  command: string,
-  args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
-): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync(command, args, {
-      ...options,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return stdout;
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(" ")} failed:\n${stdout ?? ""}\n${stderr ?? ""}`, {
-      cause: error,
-    });
-  }
-}
 
 /**
  * The machine's own `node`, as a dapp developer runs it: the first on PATH outside this
  * repository (`npm test` puts the repository's Node 22 first).
  */
 function systemNode(): string {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir.startsWith(REPO_ROOT) || dir.includes(`${sep}node_modules${sep}`)) continue;
-    if (existsSync(join(dir, "node"))) return join(dir, "node");
-  }
-  throw new Error("no node outside the repository on PATH");
+  const dir = outsidePath()
+    .split(delimiter)
+    .find((candidate) => existsSync(join(candidate, "node")));
+  if (dir === undefined) throw new Error("no node outside the repository on PATH");
+  return join(dir, "node");
 }
 
 /** PATH without the repository's binaries, so the project sees only what it installed. */

@@ -18,6 +18,7 @@ import {
   registerModel,
   requestInference,
   verifyResult,
+  type VerificationReceipt,
   waitForResult,
   type InferenceResult,
   type ModelInfo,
@@ -372,14 +373,26 @@ export async function result(
   });
 }
 
+/** `verifyResult` with a Node runner made for this one result (the CLI checks one per run). */
+export async function reExecute(
+  client: VerityClient,
+  requestId: bigint,
+): Promise<VerificationReceipt> {
+  const runner = await createModelRunner();
+  try {
+    return await verifyResult(client, { requestId, runner });
+  } finally {
+    await runner.close();
+  }
+}
+
 /** `verity verify <requestId>`: exits 0 when the result matches, 7 when it does not. */
 export async function verify(context: CommandContext, requestId: bigint): Promise<ExitCode> {
   return withClient(context, async (client) => {
     context.out.progress(
       `verifying request ${requestId}: fetching the model, re-running it locally, checking the proof`,
     );
-    const runner = await createModelRunner();
-    const receipt = await verifyResult(client, { requestId, runner }).finally(() => runner.close());
+    const receipt = await reExecute(client, requestId);
     const mark = (ok: boolean | null) => (ok === true ? "ok  " : ok === false ? "FAIL" : "n/a ");
     const human = [
       `request ${requestId}: model ${modelLabel(receipt.model.modelId)} (${receipt.model.modelId})`,

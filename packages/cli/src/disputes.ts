@@ -1,5 +1,4 @@
 import { parseEther } from "ethers";
-import { createModelRunner } from "@verity/runtime";
 import {
   BaseError,
   challengeResult,
@@ -8,11 +7,10 @@ import {
   getDispute,
   getModel,
   setModelFee,
-  verifyResult,
   withdrawBalance,
   type DisputeInfo,
 } from "@verity/sdk";
-import { resolveModelId, withClient, type CommandContext } from "./commands.js";
+import { reExecute, resolveModelId, withClient, type CommandContext } from "./commands.js";
 import { EXIT, UsageError, eth, modelLabel, short, table, type ExitCode } from "./output.js";
 
 /** The result re-ran to the output already accepted: challenging it would only lose the bond. */
@@ -56,8 +54,7 @@ export async function challenge(
     context.out.progress(
       `re-running request ${requestId}'s model locally to find the output it should have given`,
     );
-    const runner = await createModelRunner();
-    const receipt = await verifyResult(client, { requestId, runner }).finally(() => runner.close());
+    const receipt = await reExecute(client, requestId);
     const localHash = receipt.output.localHash;
     if (localHash === undefined) {
       throw new NothingToChallengeError(

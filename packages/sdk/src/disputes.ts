@@ -1,4 +1,4 @@
-import { ZeroAddress, getAddress, id, isAddress, isHexString, type Log } from "ethers";
+import { ZeroAddress, getAddress, isAddress, isHexString, type Log } from "ethers";
 import {
   DisputeResolver__factory,
   ModelStatus,
@@ -10,7 +10,7 @@ import {
   type Submission,
 } from "@verity/contracts";
 import { requireSigner, type VerityClient } from "./client.js";
-import { BaseError, ContractRevertError, InvalidInputError, toVerityError } from "./errors.js";
+import { BaseError, InvalidInputError, toVerityError } from "./errors.js";
 import { getModel, type ModelInfo } from "./models.js";
 import { getResult, type InferenceResult, type TransactionRef } from "./requests.js";
 
@@ -205,18 +205,11 @@ export async function challengeResult(
       gasUsed: receipt!.gasUsed,
     };
   } catch (error) {
-    throw withFix(
-      toVerityError(error, {
-        action: "challengeResult",
-        rpcUrl: client.rpcUrl,
-        account: client.account,
-      }),
-      {
-        ChallengeWindowClosed: "nothing to do: the result became final unchallenged.",
-        InsufficientBond: "send at least the required bond (leave --bond out to send exactly it).",
-        RequestNotSubmitted: `check its status with \`verity dispute ${requestId}\`.`,
-      },
-    );
+    throw toVerityError(error, {
+      action: "challengeResult",
+      rpcUrl: client.rpcUrl,
+      account: client.account,
+    });
   }
 }
 
@@ -397,8 +390,6 @@ export async function getDispute(
   }
 }
 
-const DISPUTE_RESOLVER_ROLE = id("DISPUTE_RESOLVER_ROLE");
-
 /**
  * The DisputeResolver: `address` if given, else the latest account the hub granted
  * `DISPUTE_RESOLVER_ROLE` that still holds it (from the hub's own events, so any deployment
@@ -417,14 +408,11 @@ export async function findDisputeResolver(
     return DisputeResolver__factory.connect(address, client.provider);
   }
   const hub = client.hub;
-  const granted = await hub.queryFilter(
-    hub.filters.RoleGranted(DISPUTE_RESOLVER_ROLE),
-    client.fromBlock,
-    "latest",
-  );
+  const role = await hub.DISPUTE_RESOLVER_ROLE();
+  const granted = await hub.queryFilter(hub.filters.RoleGranted(role), client.fromBlock, "latest");
   for (const log of granted.reverse()) {
     const account = log.args.account;
-    if (await hub.hasRole(DISPUTE_RESOLVER_ROLE, account)) {
+    if (await hub.hasRole(role, account)) {
       return DisputeResolver__factory.connect(account, client.provider);
     }
   }
@@ -629,20 +617,4 @@ async function transactionRef(
     blockNumber: log.blockNumber,
     gasUsed: receipt?.gasUsed ?? 0n,
   };
-}
-
-/**
- * Adds what to do to a decoded revert that the shared explanations leave without a fix, for the
- * errors a dispute runs into.
- */
-function withFix(error: BaseError, fixes: Record<string, string>): BaseError {
-  if (!(error instanceof ContractRevertError) || error.fix !== undefined) return error;
-  const fix = fixes[error.errorName];
-  if (fix === undefined) return error;
-  const signature = error.metaMessages?.[0]?.replace(/^Reverted with: /, "") ?? error.errorName;
-  return new ContractRevertError(
-    { errorName: error.errorName, args: error.args, data: error.data, signature },
-    { message: error.shortMessage, fix },
-    error.cause,
-  );
 }

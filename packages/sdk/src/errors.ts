@@ -490,7 +490,10 @@ const EXPLANATIONS: Record<string, (args: Result) => Explanation> = {
     message: `Request ${id} is ${status(s)}, not Pending.`,
     fix: "nothing to do: it was answered, failed or refunded already.",
   }),
-  RequestNotSubmitted: ([id, s]) => ({ message: `Request ${id} is ${status(s)}, not Submitted.` }),
+  RequestNotSubmitted: ([id, s]) => ({
+    message: `Request ${id} is ${status(s)}, not Submitted.`,
+    fix: `check its status with \`verity result ${id}\` (and \`verity dispute ${id}\` once challenged).`,
+  }),
   RequestNotChallenged: ([id, s]) => ({
     message: `Request ${id} is ${status(s)}, not Challenged.`,
   }),
@@ -512,9 +515,11 @@ const EXPLANATIONS: Record<string, (args: Result) => Explanation> = {
   }),
   ChallengeWindowClosed: ([id, at]) => ({
     message: `Request ${id}'s challenge window closed at ${time(at)}.`,
+    fix: "nothing to do: the result became final unchallenged.",
   }),
   InsufficientBond: ([bond, required]) => ({
     message: `A challenge needs a bond of ${eth(required)}; ${eth(bond)} was sent.`,
+    fix: "send at least the required bond (`verity challenge` sends exactly it when --bond is left out).",
   }),
   ChallengeSameOutput: ([id]) => ({
     message: `The challenge on ${id} claims the output already submitted.`,
