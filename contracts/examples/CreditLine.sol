@@ -108,7 +108,9 @@ contract CreditLine is InferenceConsumer {
         uint256 amountWei = refundsWei[msg.sender];
         if (amountWei == 0) revert NothingToClaim();
         refundsWei[msg.sender] = 0;
-        if (address(this).balance < amountWei) INFERENCE_HUB.withdraw(payable(address(this)));
+        // The hub holds the refunds of every borrower as one balance of this contract: take it all
+        // here (there is no owner to hand it to) and keep each borrower's share in `refundsWei`.
+        if (address(this).balance < amountWei) _withdrawRefunds(payable(address(this)));
         emit RefundClaimed(msg.sender, amountWei);
         (bool ok, ) = msg.sender.call{value: amountWei}("");
         if (!ok) revert TransferFailed();

@@ -65,6 +65,17 @@ abstract contract InferenceConsumer is IInferenceConsumer {
     ) internal virtual;
 
     /// @dev The request ended without a result; the hub credited the refund to this contract
-    /// (withdraw it with `INFERENCE_HUB.withdraw`).
+    /// (pay it out with `_withdrawRefunds`).
     function _onInferenceFailed(uint256 requestId, FailureReason reason) internal virtual;
+
+    /// @dev Pays out everything the hub holds for this contract to `to`, in one `withdraw(to)`.
+    /// The hub credits a refund to the request's requester, and for a request made through
+    /// `_requestInference` that is this contract, not whoever paid: unless the dapp calls this,
+    /// behind its own access control, its refunds stay in the hub for good. Paying to `to` rather
+    /// than to this contract means a consumer needs no `receive()` to get its money out.
+    /// Reverts with the hub's `NothingToWithdraw` when it holds nothing for this contract, and
+    /// `TransferFailed` when `to` refuses ETH.
+    function _withdrawRefunds(address payable to) internal {
+        INFERENCE_HUB.withdraw(to);
+    }
 }

@@ -11,6 +11,7 @@ import {FailureReason, ProofMode} from "@verity/solidity/types/Inference.sol";
 contract ScoreKeeper is InferenceConsumer {
     bytes32 public immutable MODEL_ID;
     uint32 public constant CALLBACK_GAS_LIMIT = 80_000;
+    address public immutable OWNER;
 
     mapping(uint256 requestId => address account) public accountOf;
     mapping(address account => int32 score) public scoreOf;
@@ -18,8 +19,18 @@ contract ScoreKeeper is InferenceConsumer {
 
     event Scored(address indexed account, uint256 indexed requestId, int32 score);
 
+    error NotOwner(address caller);
+
     constructor(IInferenceHub hub, bytes32 modelId) InferenceConsumer(hub) {
         MODEL_ID = modelId;
+        OWNER = msg.sender;
+    }
+
+    /// @notice The hub credits a failed request's refund to this contract (the requester), and
+    /// this contract has no receive(): its owner pays the refunds out to `to`.
+    function withdrawRefunds(address payable to) external {
+        if (msg.sender != OWNER) revert NotOwner(msg.sender);
+        _withdrawRefunds(to);
     }
 
     /// @notice Pay at least `INFERENCE_HUB.quote(MODEL_ID, CALLBACK_GAS_LIMIT)`.

@@ -66,6 +66,23 @@ contract ScoreKeeperTest {
         _check(hub.balanceOf(address(keeper)) == 0.001 ether, "model fee refunded to the consumer");
     }
 
+    function test_withdrawRefunds_OwnerTakesTheRefundOut() public {
+        uint256 id = _requestAsAlice();
+        hub.deliverFailure(id, FailureReason.None); // the deadline passed: refunded
+        address payable wallet = payable(address(0x5AFE));
+        keeper.withdrawRefunds(wallet); // this test contract deployed the keeper: it is the owner
+        _check(wallet.balance == 0.001 ether, "the owner's wallet got the refund");
+        _check(hub.balanceOf(address(keeper)) == 0, "nothing left in the hub");
+    }
+
+    function test_withdrawRefunds_RevertWhen_NotTheOwner() public {
+        uint256 id = _requestAsAlice();
+        hub.deliverFailure(id, FailureReason.None);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(ScoreKeeper.NotOwner.selector, alice));
+        keeper.withdrawRefunds(payable(alice));
+    }
+
     function test_deliverResult_IgnoresRequestsItDidNotMake() public {
         uint32 gasLimit = 50_000;
         vm.deal(address(this), 1 ether);
