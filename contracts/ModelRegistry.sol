@@ -15,6 +15,10 @@ contract ModelRegistry is IModelRegistry {
     /// @dev Outputs are fixed-point int32: more than 18 decimals cannot hold a unit.
     uint8 private constant MAX_DECIMALS = 18;
     uint8 private constant ZK_MODE = uint8(1 << uint8(ProofMode.ZK));
+    /// @inheritdoc IModelRegistry
+    /// @dev The same number as `MAX_INPUT_BYTES` of packages/contracts/src/limits.ts (which
+    /// says why it is this one), and at most 2^16 - 1: `Model.inputBytes` is 16 bits wide.
+    uint256 public constant MAX_INPUT_BYTES = 65_535;
 
     mapping(bytes32 modelId => Model) private _models;
 
@@ -32,7 +36,7 @@ contract ModelRegistry is IModelRegistry {
         uint256 inputBytes = TensorCodec.encodedLength(spec.inputShape);
         uint256 outputBytes = TensorCodec.encodedLength(spec.outputShape);
         if (inputBytes == 0 || outputBytes == 0) revert InvalidShape();
-        if (inputBytes > type(uint16).max) revert InputTooLarge(inputBytes, type(uint16).max);
+        if (inputBytes > MAX_INPUT_BYTES) revert InputTooLarge(inputBytes, MAX_INPUT_BYTES);
         if (spec.decimals > MAX_DECIMALS) revert InvalidDecimals(spec.decimals);
         if (spec.proofModes == 0 || spec.proofModes & ~ALL_PROOF_MODES != 0) {
             revert InvalidProofModes(spec.proofModes);
@@ -45,7 +49,7 @@ contract ModelRegistry is IModelRegistry {
         // ZK takes effect only with the model's ZK commitment (see `setZkCommitment`).
         model.proofModes = spec.proofModes & ~ZK_MODE;
         model.decimals = spec.decimals;
-        // inputBytes was just checked; outputBytes is below 2^32 (see TensorCodec.MAX_ELEMENTS).
+        // inputBytes is at most MAX_INPUT_BYTES, which fits 16 bits; outputBytes is below 2^32 (see TensorCodec.MAX_ELEMENTS).
         model.inputBytes = uint16(inputBytes);
         model.outputBytes = uint32(outputBytes);
         model.previousVersion = spec.previousVersion;

@@ -176,16 +176,27 @@ contract ModelRegistryTest is Test {
 
     function test_registerModel_RevertWhen_InputTooLarge() public {
         IModelRegistry.ModelSpec memory spec = _spec();
-        // 3 + 4 * (2 + 16_384) = 65_547 bytes, above the uint16 cap
+        // 3 + 4 * (2 + 16_384) = 65_547 bytes, above MAX_INPUT_BYTES
         spec.inputShape = _shape2(1, 16_384);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IModelRegistry.InputTooLarge.selector,
                 uint256(65_547),
-                uint256(type(uint16).max)
+                models.MAX_INPUT_BYTES()
             )
         );
         models.registerModel(ID, spec);
+    }
+
+    function test_registerModel_InputOfExactlyMaxInputBytes() public {
+        IModelRegistry.ModelSpec memory spec = _spec();
+        // 3 + 4 * (1 + 16_382) = 65_535 bytes: the longest input, and its length fits 16 bits.
+        uint32[] memory shape = new uint32[](1);
+        shape[0] = 16_382;
+        spec.inputShape = shape;
+        _register(ID, owner, spec);
+        assertEq(models.getModel(ID).inputBytes, models.MAX_INPUT_BYTES(), "input bytes");
+        assertLe(models.MAX_INPUT_BYTES(), type(uint16).max, "fits Model.inputBytes");
     }
 
     function test_registerModel_largeOutputAllowed() public {
@@ -525,21 +536,23 @@ contract ModelRegistryTest is Test {
         IModelRegistry.ModelSpec memory spec = _spec();
         spec.inputShape = shape;
         uint256 expected = 3 + 4 * (rank + elements);
+        // Read before the prank, which the next call (this one too) would consume.
+        uint256 maxInputBytes = models.MAX_INPUT_BYTES();
 
         vm.prank(owner);
         if (elements > (1 << 24)) {
             vm.expectRevert(IModelRegistry.InvalidShape.selector);
-        } else if (expected > type(uint16).max) {
+        } else if (expected > maxInputBytes) {
             vm.expectRevert(
                 abi.encodeWithSelector(
                     IModelRegistry.InputTooLarge.selector,
                     expected,
-                    uint256(type(uint16).max)
+                    maxInputBytes
                 )
             );
         }
         models.registerModel(ID, spec);
-        if (elements <= (1 << 24) && expected <= type(uint16).max) {
+        if (elements <= (1 << 24) && expected <= maxInputBytes) {
             assertEq(models.getModel(ID).inputBytes, expected, "input bytes");
             assertEq(models.getRequestTerms(ID).inputBytes, expected, "terms input bytes");
         }

@@ -11,6 +11,7 @@
  *   and verifiers alike;
  * - the Solidity enums (`ProofMode`, `RequestStatus`, ...) and the `Request` type with its event
  *   parsers;
+ * - the largest input a request may carry (`MAX_INPUT_BYTES`) and the per-transaction gas cap;
  * - the canonical tensor codec (`encodeTensor`, `decodeTensor`) and the int32 fixed point its
  *   values use (`quantize`, `dequantize`).
  *
@@ -25,6 +26,7 @@ export * from "./eip712.js";
 export * from "./execution.js";
 export * from "./fixedPoint.js";
 export * from "./governance.js";
+export * from "./limits.js";
 export * from "./enums.js";
 export * from "./request.js";
 export * from "./tensor.js";

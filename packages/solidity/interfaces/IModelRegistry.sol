@@ -46,7 +46,7 @@ interface IModelRegistry {
         /// Modes requests may use now: ZK only once the model has a ZK commitment.
         uint8 proofModes;
         /// Exact length of a well-formed input tensor in the canonical encoding (see `TensorCodec`).
-        /// Inputs travel in calldata, so 64 KiB (over a million gas of calldata) is a generous cap.
+        /// At most `MAX_INPUT_BYTES`, so 16 bits hold it.
         uint16 inputBytes;
         // slot 1: decimals (1) | outputBytes (4)
         uint8 decimals;
@@ -117,7 +117,7 @@ interface IModelRegistry {
     error InvalidShape();
     /// @notice More than 18 fixed-point decimals cannot hold a unit in int32.
     error InvalidDecimals(uint8 decimals);
-    /// @notice The encoded input would be larger than the registry allows.
+    /// @notice The encoded input would be longer than `MAX_INPUT_BYTES`.
     error InputTooLarge(uint256 inputBytes, uint256 maxInputBytes);
     /// @notice The proof-mode mask is zero or names an undefined mode.
     error InvalidProofModes(uint8 proofModes);
@@ -132,6 +132,12 @@ interface IModelRegistry {
     /// @notice The verifier does not report the commitment's circuit and verifying-key hashes, or
     /// does not bind its proofs to a request (only the commitment binding does).
     error VerifierMismatch(address verifier);
+
+    /// @notice The longest encoded input tensor a model may take, in bytes: every request carries
+    /// its input in calldata and in `InferenceRequested`, so this bounds what one request costs
+    /// (about 2.7 million gas at this length, reports/input-limit.json). The same number is
+    /// `MAX_INPUT_BYTES` of packages/contracts/src/limits.ts, which the SDK checks before sending.
+    function MAX_INPUT_BYTES() external view returns (uint256);
 
     /// @notice Registers a model owned by the caller.
     /// @param modelId SHA-256 of the ONNX bytes. It cannot be checked on-chain; workers check it
