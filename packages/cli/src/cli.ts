@@ -11,11 +11,13 @@ import {
   ModelAlreadyDeprecatedError,
   ModelFileError,
   ModelNotFoundError,
+  RefundNotPossibleError,
   RequestNotFoundError,
   ResultNotAvailableError,
   RpcUnreachableError,
   SignerRequiredError,
   TensorValueError,
+  TransactionRejectedError,
   WaitTimeoutError,
 } from "@verity/sdk";
 import {
@@ -34,6 +36,7 @@ import {
   etherOf,
   modelDeprecate,
   modelFee,
+  refund,
   withdraw,
 } from "./disputes.js";
 import { commandHelp, didYouMean, versionText } from "./help.js";
@@ -68,6 +71,9 @@ commands:
                                model locally and claims its output, posting the hub's bond (or
                                --bond); refused when the result matches
   dispute <requestId>          a result's dispute: challenger, bond, jury round, timeout, outcome
+  refund <requestId>           refund a request nobody answered, once its deadline has passed
+                               (anyone may): the hub credits the requester, who then withdraws;
+                               before the deadline it says when
   withdraw [--to <address>]    withdraw what the hub holds for you (refunds, rewards, fees,
                                returned bonds) to you or --to; sends nothing when it is zero
   worker start [worker flags]  run a worker (the verity-worker service; see docs/worker.md)
@@ -92,8 +98,9 @@ The sending account's key comes from VERITY_PRIVATE_KEY (never a flag).
 exit codes:
   0 done (verify: the result matches)   1 unexpected error   2 bad command line or settings
   3 the chain cannot be used (no node answers, wrong chain, Verity not deployed there)
-  4 the chain refused or does not know it (contract revert, unknown model or request, a
-    result that cannot or need not be challenged)
+  4 the chain refused or does not know it (contract revert, the node refusing the
+    transaction, unknown model or request, a result that cannot or need not be challenged, a
+    request that cannot be refunded yet)
   5 unusable file or input (bad --input, not an ONNX model)   6 a wait timed out
   7 verify: the result does NOT match
 Every error says what went wrong and what to fix. See docs/getting-started.md.`;
@@ -134,6 +141,7 @@ const COMMAND_OPTIONS: Record<string, Options> = {
   verify: {},
   challenge: { bond: { type: "string" } },
   dispute: {},
+  refund: {},
   withdraw: { to: { type: "string" } },
   devnet: {
     port: { type: "string" },
@@ -299,6 +307,8 @@ async function run(argv: string[], out: Output): Promise<ExitCode> {
     }
     case "dispute":
       return dispute(context, requestIdOf(positional("the request id")));
+    case "refund":
+      return refund(context, requestIdOf(positional("the request id")));
     case "withdraw":
       if (parsed.positionals.length > 0) positional("nothing");
       return withdraw(context, { to: string("to") });
@@ -416,6 +426,8 @@ export function exitCodeOf(error: unknown): ExitCode {
     error instanceof InsufficientFundsError ||
     error instanceof ChallengeNotOpenError ||
     error instanceof NothingToChallengeError ||
+    error instanceof RefundNotPossibleError ||
+    error instanceof TransactionRejectedError ||
     error instanceof ModelAlreadyDeprecatedError
   ) {
     return EXIT.rejected;

@@ -6,6 +6,8 @@ import {
   getChallengeTerms,
   getDispute,
   getModel,
+  isoTime,
+  refundRequest,
   setModelFee,
   withdrawBalance,
   type DisputeInfo,
@@ -33,11 +35,6 @@ export function etherOf(flag: string, value: string): bigint {
       "write it in ether with a dot for decimals, e.g. 0.1.",
     );
   }
-}
-
-/** A timestamp in seconds, as ISO 8601. */
-function at(seconds: bigint): string {
-  return new Date(Number(seconds) * 1000).toISOString();
 }
 
 // ------------------------------------------------------------------------------------- challenge
@@ -81,7 +78,7 @@ export async function challenge(
       `challenged request ${requestId}'s result (worker ${sent.worker}) with a bond of ${eth(bondWei)}`,
       `claimed output ${localHash} (re-executed here: [${receipt.output.localValues?.join(", ") ?? "?"}])`,
       `submitted output ${terms.submission.outputHash} (worker's: [${receipt.output.onChainValues?.join(", ") ?? "?"}])`,
-      `dispute open: a ZK proof or a jury (the DisputeResolver) decides it; undecided, it times out at ${at(sent.timesOutAt)}`,
+      `dispute open: a ZK proof or a jury (the DisputeResolver) decides it; undecided, it times out at ${isoTime(sent.timesOutAt)}`,
       `follow it with \`verity dispute ${requestId}\``,
       `transaction ${sent.transactionHash} (gas ${sent.gasUsed})`,
     ].join("\n");
@@ -114,7 +111,7 @@ function describeDispute(found: DisputeInfo): string {
     ]);
   }
   if (found.challengeWindowEndsAt !== undefined) {
-    rows.push(["window", `challenges accepted until ${at(found.challengeWindowEndsAt)}`]);
+    rows.push(["window", `challenges accepted until ${isoTime(found.challengeWindowEndsAt)}`]);
   }
   if (!found.challenge) {
     rows.push([
@@ -127,7 +124,7 @@ function describeDispute(found: DisputeInfo): string {
   }
   const { challenge } = found;
   rows.push(
-    ["challenged", `by ${challenge.challenger} at ${at(challenge.challengedAt)}`],
+    ["challenged", `by ${challenge.challenger} at ${isoTime(challenge.challengedAt)}`],
     ["bond", eth(challenge.bondWei)],
     ["claims", `output ${challenge.claimedOutputHash}`],
   );
@@ -136,8 +133,8 @@ function describeDispute(found: DisputeInfo): string {
     rows.push([
       "jury",
       `${jury.status}: ${jury.committed}/${jury.seats} seats committed, ${jury.revealed} revealed, ` +
-        `${jury.quorum} matching reveals decide; commits until ${at(jury.commitEndsAt)}, ` +
-        `reveals until ${at(jury.revealEndsAt)} (escalated by ${jury.escalatedBy})`,
+        `${jury.quorum} matching reveals decide; commits until ${isoTime(jury.commitEndsAt)}, ` +
+        `reveals until ${isoTime(jury.revealEndsAt)} (escalated by ${jury.escalatedBy})`,
     ]);
   } else if (!found.outcome) {
     rows.push([
@@ -164,12 +161,36 @@ function describeDispute(found: DisputeInfo): string {
     rows.push([
       "times out",
       found.timedOut
-        ? `${at(found.timesOutAt)}, passed: anyone may expire it (expireChallenge): requester refunded, bond returned`
-        : `${at(found.timesOutAt)} if undecided (then the requester is refunded and the bond returned)`,
+        ? `${isoTime(found.timesOutAt)}, passed: anyone may expire it (expireChallenge): requester refunded, bond returned`
+        : `${isoTime(found.timesOutAt)} if undecided (then the requester is refunded and the bond returned)`,
     ]);
   }
   const state = found.outcome ? "decided" : "open";
   return [`request ${found.requestId}: challenged, dispute ${state}`, table(rows)].join("\n");
+}
+
+// ------------------------------------------------------------------------------------- refund
+
+/** `verity refund <requestId>` */
+export async function refund(context: CommandContext, requestId: bigint): Promise<ExitCode> {
+  return withClient(context, async (client) => {
+    const done = await refundRequest(client, { requestId });
+    const tx = done.transaction;
+    const lines = [
+      `refunded request ${requestId}: the hub credited ${eth(done.refundedWei)} to its requester ${done.requester}`,
+      done.requester.toLowerCase() === client.account?.toLowerCase()
+        ? "that is you: take it out with `verity withdraw` (or `--to <address>`)"
+        : "the requester takes it out with `verity withdraw`; a consumer contract, through its own function that calls _withdrawRefunds (docs/consumers.md)",
+    ];
+    if (done.callbackFeeWei > 0n) {
+      lines.push(
+        `its callback ran (${done.callbackResult}); you earned its fee of ${eth(done.callbackFeeWei)}, credited in the hub`,
+      );
+    }
+    lines.push(`transaction ${tx.transactionHash} (gas ${tx.gasUsed})`);
+    context.out.result(lines.join("\n"), done);
+    return EXIT.ok;
+  });
 }
 
 // ------------------------------------------------------------------------------------- withdraw

@@ -1,5 +1,14 @@
-import { ZeroAddress, getAddress, isAddress, isHexString, type Log } from "ethers";
 import {
+  ZeroAddress,
+  getAddress,
+  isAddress,
+  isHexString,
+  type ContractTransactionResponse,
+  type Log,
+  type LogDescription,
+} from "ethers";
+import {
+  CallbackResult,
   DisputeResolver__factory,
   ModelStatus,
   ProofMode,
@@ -10,7 +19,7 @@ import {
   type Submission,
 } from "@verity/contracts";
 import { requireSigner, type VerityClient } from "./client.js";
-import { BaseError, InvalidInputError, toVerityError } from "./errors.js";
+import { BaseError, InvalidInputError, isoTime, toVerityError } from "./errors.js";
 import { getModel, type ModelInfo } from "./models.js";
 import { getResult, type InferenceResult, type TransactionRef } from "./requests.js";
 
@@ -419,6 +428,127 @@ export async function findDisputeResolver(
   return undefined;
 }
 
+// ------------------------------------------------------------------------------------- refunds
+
+/** The request cannot be refunded now: its deadline has not passed, or it is not pending. */
+export class RefundNotPossibleError extends BaseError {
+  override name = "RefundNotPossibleError";
+  readonly requestId: bigint;
+  /** The request's deadline, in seconds; refunds are possible only after it. */
+  readonly deadline: bigint;
+  constructor(requestId: bigint, deadline: bigint, problem: string, fix: string) {
+    super(`Request ${requestId} cannot be refunded: ${problem}.`, { fix });
+    this.requestId = requestId;
+    this.deadline = deadline;
+  }
+}
+
+export interface RefundRequestParameters {
+  requestId: bigint;
+}
+
+export interface RefundRequestReturnType {
+  requestId: bigint;
+  /** Who the hub credited the refund to: the request's requester (a consumer contract, maybe). */
+  requester: string;
+  /** What the hub credited to the requester; `withdrawBalance` (by the requester) pays it out. */
+  refundedWei: bigint;
+  /** What the sender earned for running the request's callback (credited to the sender). */
+  callbackFeeWei: bigint;
+  callbackResult: keyof typeof CallbackResult;
+  transaction: TransactionRef;
+}
+
+/**
+ * Ends a request nobody answered once its deadline has passed: the hub credits the model fee and
+ * the worker reward back to the requester and tells its callback. Anyone may send it; the sender
+ * earns the callback fee when there is a callback. The request is rebuilt from its
+ * `InferenceRequested` event (`getResult`), as the hub checks it against its commitment.
+ *
+ * @throws RefundNotPossibleError before the deadline (with the deadline and what to do) or when
+ * the request is no longer pending; RequestNotFoundError for an unknown id.
+ * @example
+ * const { refundedWei, requester } = await refundRequest(client, { requestId: 7n });
+ */
+export async function refundRequest(
+  client: VerityClient,
+  parameters: RefundRequestParameters,
+): Promise<RefundRequestReturnType> {
+  const { requestId } = parameters;
+  const signer = requireSigner(client, "refundRequest");
+  const found = await getResult(client, requestId);
+  const { request } = found;
+  if (RequestStatus[found.status] !== RequestStatus.Pending) throw notRefundable(found);
+  try {
+    const latest = await client.provider.getBlock("latest");
+    // The hub refunds only in a block after the deadline; the next block is at least as late as
+    // both the latest one and the wall clock, so either being past the deadline is enough.
+    const now = BigInt(Math.max(latest?.timestamp ?? 0, Math.floor(Date.now() / 1000)));
+    if (now <= request.deadline) {
+      const wait = request.deadline - now + 1n;
+      throw new RefundNotPossibleError(
+        requestId,
+        request.deadline,
+        `its deadline is ${isoTime(request.deadline)}, ${wait} s from now, and a worker may still answer until then`,
+        `wait until after ${isoTime(request.deadline)} and refund it again (\`verity refund ${requestId}\`), ` +
+          `or follow it with \`verity result ${requestId} --wait\`.`,
+      );
+    }
+    const { event: refunded, transaction } = await sendHubTransaction(
+      client,
+      "refundRequest",
+      () => client.hub.connect(signer).refund(request),
+      "RequestRefunded",
+    );
+    return {
+      requestId,
+      requester: request.requester,
+      refundedWei: (refunded?.args.amountWei as bigint | undefined) ?? 0n,
+      callbackFeeWei: request.callbackGasLimit > 0n ? request.callbackFeeWei : 0n,
+      callbackResult: enumName(
+        CallbackResult,
+        (refunded?.args.callbackResult as bigint | undefined) ?? 0n,
+      ) as keyof typeof CallbackResult,
+      transaction,
+    };
+  } catch (error) {
+    throw toVerityError(error, {
+      action: "refundRequest",
+      rpcUrl: client.rpcUrl,
+      account: client.account,
+    });
+  }
+}
+
+function notRefundable(found: InferenceResult): RefundNotPossibleError {
+  const { requestId, request } = found;
+  switch (RequestStatus[found.status]) {
+    case RequestStatus.Submitted:
+    case RequestStatus.Challenged:
+      return new RefundNotPossibleError(
+        requestId,
+        request.deadline,
+        `a worker answered it (${found.status}): it settles by its result or its dispute`,
+        `follow it with \`verity result ${requestId}\` (\`verity dispute ${requestId}\` once challenged); a challenge the challenger wins refunds the requester.`,
+      );
+    case RequestStatus.Refunded:
+    case RequestStatus.Failed:
+      return new RefundNotPossibleError(
+        requestId,
+        request.deadline,
+        `it was refunded already (${found.status})`,
+        `nothing to refund: the requester ${request.requester} takes what the hub holds with \`verity withdraw\` (a consumer contract through its own function that calls _withdrawRefunds).`,
+      );
+    default:
+      return new RefundNotPossibleError(
+        requestId,
+        request.deadline,
+        `it is ${found.status}: it has a final result`,
+        "nothing to do: only a request nobody answered by its deadline is refunded.",
+      );
+  }
+}
+
 // ------------------------------------------------------------------------------------- balances
 
 /**
@@ -482,16 +612,39 @@ export async function withdrawBalance(
   }
   const amountWei = await getHubBalance(client, account);
   if (amountWei === 0n) return { account, to, amountWei };
+  const { event: withdrawn, transaction } = await sendHubTransaction(
+    client,
+    "withdrawBalance",
+    () => client.hub.connect(signer).withdraw(to),
+    "Withdrawn",
+  );
+  return {
+    account,
+    to,
+    amountWei: (withdrawn?.args.amountWei as bigint | undefined) ?? amountWei,
+    transaction,
+  };
+}
+
+/**
+ * Sends one transaction to the hub, waits for it and returns the hub event `eventName` it
+ * emitted (null if none), with what the transaction cost; any failure comes back explained.
+ */
+async function sendHubTransaction(
+  client: VerityClient,
+  action: string,
+  send: () => Promise<ContractTransactionResponse>,
+  eventName: string,
+): Promise<{ event: LogDescription | null; transaction: TransactionRef }> {
   try {
-    const tx = await client.hub.connect(signer).withdraw(to);
+    const tx = await send();
     const receipt = await tx.wait();
-    const withdrawn = receipt!.logs
-      .map((log) => parseHubLog(client, log))
-      .find((event) => event?.name === "Withdrawn");
+    const event =
+      receipt!.logs
+        .map((log) => parseHubLog(client, log))
+        .find((parsed) => parsed?.name === eventName) ?? null;
     return {
-      account,
-      to,
-      amountWei: (withdrawn?.args.amountWei as bigint | undefined) ?? amountWei,
+      event,
       transaction: {
         transactionHash: tx.hash,
         blockNumber: receipt!.blockNumber,
@@ -499,11 +652,7 @@ export async function withdrawBalance(
       },
     };
   } catch (error) {
-    throw toVerityError(error, {
-      action: "withdrawBalance",
-      rpcUrl: client.rpcUrl,
-      account: client.account,
-    });
+    throw toVerityError(error, { action, rpcUrl: client.rpcUrl, account: client.account });
   }
 }
 

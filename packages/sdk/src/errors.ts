@@ -11,7 +11,14 @@ import {
   WorkerRegistry__factory,
   ZkProofVerifier__factory,
 } from "@verity/contracts";
-import { RequestStatus, enumName, ProofMode, FailureReason } from "@verity/contracts";
+import {
+  MAX_INPUT_BYTES,
+  RequestStatus,
+  TRANSACTION_GAS_CAP,
+  enumName,
+  ProofMode,
+  FailureReason,
+} from "@verity/contracts";
 
 /** The SDK's version, printed at the end of every error message. */
 export const SDK_VERSION = "0.1.0";
@@ -239,6 +246,58 @@ export class InvalidInputError extends BaseError {
   }
 }
 
+/**
+ * An input longer than any request may carry (`MAX_INPUT_BYTES`): no model takes it, and the
+ * registry refuses to register one that would. Thrown before anything is sent.
+ */
+export class InputTooLargeError extends InvalidInputError {
+  override name = "InputTooLargeError";
+  readonly inputBytes: number;
+  readonly maxInputBytes = MAX_INPUT_BYTES;
+  constructor(inputBytes: number) {
+    super(
+      `the encoded input is ${inputBytes} bytes; a request may carry at most ${MAX_INPUT_BYTES}`,
+      {
+        fix:
+          "send one tensor of the model's input shape (no registered model takes more than " +
+          `${MAX_INPUT_BYTES} bytes); for larger data, use a model with a smaller input ` +
+          "(features, a downsampled image, an embedding).",
+      },
+    );
+    this.inputBytes = inputBytes;
+  }
+}
+
+/**
+ * The node refused the transaction before running it (not a contract revert): too much gas for a
+ * block or for one transaction, too large, a nonce or fee problem. `nodeMessage` is what it said.
+ */
+export class TransactionRejectedError extends BaseError {
+  override name = "TransactionRejectedError";
+  /** The node's own reason, e.g. "Transaction requires gas floor of 39909420 but got limit of 16777216". */
+  readonly nodeMessage: string;
+  /** The transaction is too large to fit one transaction or block (gas or bytes). */
+  readonly tooLarge: boolean;
+  constructor(action: string, nodeMessage: string, cause: unknown) {
+    const tooLarge = TOO_LARGE.test(nodeMessage);
+    super(`The node refused ${action}: ${nodeMessage}`, {
+      cause,
+      fix: tooLarge
+        ? `the transaction is too large for one transaction (at most ${TRANSACTION_GAS_CAP} gas, ` +
+          "EIP-7825, and what the block and the node's pool take): for a request, the input is " +
+          `too large; a request's encoded input may be at most ${MAX_INPUT_BYTES} bytes ` +
+          "(MAX_INPUT_BYTES), one tensor of the model's input shape."
+        : "fix what the node names (the account's nonce or fees, the network), then send again.",
+    });
+    this.nodeMessage = nodeMessage;
+    this.tooLarge = tooLarge;
+  }
+}
+
+/** What nodes say when a transaction cannot fit: Hardhat/EDR, geth, Nethermind, Besu, anvil. */
+const TOO_LARGE =
+  /exceeds block gas limit|gas limit reached|intrinsic gas too (high|low)|gas floor|oversized data|transaction size|too large|exceeds (the )?(transaction )?gas cap|gas limit .*(too high|exceeds|above)|max(imum)? (tx|transaction) gas/i;
+
 /** A real value with no int32 fixed-point form: NaN, ±Infinity, or too large at the decimals. */
 export class TensorValueError extends BaseError {
   override name = "TensorValueError";
@@ -347,7 +406,12 @@ interface Explanation {
 const status = (value: unknown) => enumName(RequestStatus, Number(value));
 const mode = (value: unknown) => enumName(ProofMode, Number(value));
 const eth = (value: unknown) => `${formatEther(BigInt(value as bigint))} ETH`;
-const time = (value: unknown) => new Date(Number(value) * 1000).toISOString();
+const time = (value: unknown) => isoTime(BigInt(value as bigint));
+
+/** A chain timestamp in seconds as ISO 8601 in UTC, as every message of the SDK and CLI writes it. */
+export function isoTime(seconds: bigint): string {
+  return new Date(Number(seconds) * 1000).toISOString();
+}
 
 /** What each custom error means for someone using the SDK or the CLI, and what to do about it. */
 const EXPLANATIONS: Record<string, (args: Result) => Explanation> = {
@@ -503,7 +567,7 @@ const EXPLANATIONS: Record<string, (args: Result) => Explanation> = {
   }),
   RequestNotExpired: ([id, deadline]) => ({
     message: `Request ${id} cannot be refunded before its deadline, ${time(deadline)}.`,
-    fix: "wait for the deadline, or for a worker's answer.",
+    fix: `wait until after the deadline and refund it then (\`verity refund ${id}\`; anyone may), or for a worker's answer.`,
   }),
   NotAssignee: ([id, signer, assignee]) => ({
     message: `Request ${id} is assigned to ${assignee} for now; ${signer} may not answer yet.`,
@@ -743,5 +807,30 @@ export function toVerityError(error: unknown, context: ToVerityErrorContext): Ba
   if (code === "INSUFFICIENT_FUNDS" || /insufficient funds/i.test(text)) {
     return new InsufficientFundsError(context.account, error);
   }
+  const nodeMessage = findNodeMessage(error);
+  if (nodeMessage !== undefined)
+    return new TransactionRejectedError(context.action, nodeMessage, error);
   return new UnknownError(context.action, error);
+}
+
+/**
+ * The message of a JSON-RPC error (an object with a numeric `code` and a `message`) anywhere in
+ * an ethers error or its causes: the node's own reason, which ethers wraps (`could not coalesce
+ * error`) and Hardhat's in-process provider passes through as it is. Reverts never get here:
+ * their data was found first.
+ */
+function findNodeMessage(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0) {
+    const current = queue.shift();
+    if (current === null || typeof current !== "object" || seen.has(current)) continue;
+    seen.add(current);
+    const candidate = current as Record<string, unknown>;
+    if (typeof candidate.code === "number" && typeof candidate.message === "string") {
+      return candidate.message;
+    }
+    queue.push(candidate.error, candidate.info, candidate.cause, candidate.payload);
+  }
+  return undefined;
 }

@@ -81,7 +81,10 @@ export interface RequestInferenceParameters {
   deadlineSeconds?: number;
   /** What to pay; default `quote(...)`. Anything above it tips the worker. */
   valueWei?: bigint;
-  /** Check the bytes against the model's input shape before paying; default true. */
+  /**
+   * Check the bytes against the model's input shape and `MAX_INPUT_BYTES` before paying; default
+   * true. With false they are sent as given, and the node or the hub says what is wrong.
+   */
   validateInput?: boolean;
 }
 
@@ -100,8 +103,10 @@ export interface RequestInferenceReturnType {
 /**
  * Asks the hub for an inference and pays for it.
  *
- * @throws InvalidInputError when the input does not fit the model; ContractRevertError for what
- * the hub refuses (`ModelNotActive`, `ProofModeNotAllowed`, `InvalidDeadline`, ...).
+ * @throws InvalidInputError when the input does not fit the model (`InputTooLargeError` above
+ * `MAX_INPUT_BYTES`); ContractRevertError for what the hub refuses (`ModelNotActive`,
+ * `ProofModeNotAllowed`, `InvalidDeadline`, ...); TransactionRejectedError with the node's reason
+ * when the node refuses the transaction itself (too large for one transaction, say).
  * @example
  * const { requestId } = await requestInference(client, {
  *   modelId,

@@ -1,14 +1,16 @@
 import {
+  MAX_INPUT_BYTES,
   MalformedTensorError,
   decodeTensor,
   encodeTensor,
+  encodedTensorLength,
   type Tensor,
   FixedPointError,
   dequantize,
   quantize,
 } from "@verity/contracts";
-import type { BytesLike } from "ethers";
-import { InvalidInputError, TensorValueError } from "./errors.js";
+import { getBytes, type BytesLike } from "ethers";
+import { InputTooLargeError, InvalidInputError, TensorValueError } from "./errors.js";
 
 /**
  * The one canonical tensor codec (packages/solidity/libraries/TensorCodec.sol, byte by byte in
@@ -16,6 +18,7 @@ import { InvalidInputError, TensorValueError } from "./errors.js";
  * tests share it.
  */
 export {
+  MAX_INPUT_BYTES,
   MalformedTensorError,
   TENSOR_BYTES_PER_ELEMENT,
   TENSOR_DTYPE_INT32,
@@ -129,6 +132,8 @@ export function encodeInput(
       { fix: "pass one value per element of the model's input shape, row-major." },
     );
   }
+  // Checked before encoding: a shape this large would make megabytes no request can carry.
+  checkInputLength(encodedTensorLength(spec.inputShape));
   if (nested && !sameShape(shape, spec.inputShape)) {
     throw new InvalidInputError(
       `the input's shape is [${shape.join(", ")}], the model's is [${spec.inputShape.join(", ")}]`,
@@ -147,6 +152,7 @@ export function encodeInput(
  * checkInput(model, "0x010102...");
  */
 export function checkInput(spec: Pick<TensorSpec, "inputShape">, bytes: BytesLike): Tensor {
+  checkInputLength(getBytes(bytes).length);
   let tensor: Tensor;
   try {
     tensor = decodeTensor(bytes);
@@ -166,6 +172,16 @@ export function checkInput(spec: Pick<TensorSpec, "inputShape">, bytes: BytesLik
     );
   }
   return tensor;
+}
+
+/**
+ * Refuses an encoded input longer than `MAX_INPUT_BYTES`, the most any request may carry, before
+ * anything is sent: the node would refuse the transaction, or the hub the input.
+ *
+ * @throws InputTooLargeError naming the length and the limit.
+ */
+export function checkInputLength(inputBytes: number): void {
+  if (inputBytes > MAX_INPUT_BYTES) throw new InputTooLargeError(inputBytes);
 }
 
 /** A decoded output: the fixed-point integers and the real values they stand for. */
