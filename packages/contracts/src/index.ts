@@ -25,6 +25,7 @@ export * from "./eip712.js";
 export * from "./execution.js";
 export * from "./fixedPoint.js";
 export * from "./governance.js";
+export * from "./limits.js";
 export * from "./enums.js";
 export * from "./request.js";
 export * from "./tensor.js";
