@@ -11,6 +11,7 @@ import {
   OnnxFormatError,
   SAMPLE_MODEL_NAMES,
   decodeOnnx,
+  staticShape,
   encodeOnnx,
   runFloat,
   sampleModel,
@@ -148,14 +149,18 @@ describe("ONNX encoding", function () {
     expect(() => decodeOnnx(new Uint8Array())).to.throw(OnnxFormatError, /has no graph/);
   });
 
-  it("names the input whose dimension is symbolic or unknown", function () {
-    expect(() => decodeOnnx(handWrittenModel({ inputDims: [{ param: "batch" }, 16] }))).to.throw(
+  it("reports a hand-written symbolic or unknown dimension, which staticShape refuses", function () {
+    const symbolic = decodeOnnx(handWrittenModel({ inputDims: [{ param: "batch" }, 16] }));
+    expect(symbolic.inputs[0].shape).to.deep.equal(["batch", 16]);
+    expect(() => staticShape(symbolic.inputs[0])).to.throw(
       OnnxFormatError,
-      /graph input "x" has a symbolic \("batch"\) dimension at axis 0/,
+      /"x" has a symbolic \("batch"\) dimension at axis 0/,
     );
-    expect(() => decodeOnnx(handWrittenModel({ inputDims: [1, {}] }))).to.throw(
+    const unknown = decodeOnnx(handWrittenModel({ inputDims: [1, {}] }));
+    expect(unknown.inputs[0].shape).to.deep.equal([1, ""]);
+    expect(() => staticShape(unknown.inputs[0])).to.throw(
       OnnxFormatError,
-      /graph input "x" has a unknown dimension at axis 1/,
+      /"x" has an unknown dimension at axis 1/,
     );
   });
 

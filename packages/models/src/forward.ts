@@ -1,4 +1,4 @@
-import type { OnnxGraph, OnnxNode } from "./onnx.js";
+import { staticShape, type OnnxGraph, type OnnxNode } from "./onnx.js";
 
 /**
  * A plain-JavaScript forward pass in float64, the reference that onnxruntime's float32 output is
@@ -41,10 +41,11 @@ export function runFloat(graph: OnnxGraph, input: Float32Array): Float32Array {
   if (graphInput === undefined || graphOutput === undefined) {
     throw new ForwardError(`graph "${graph.name}" needs at least one input and one output`);
   }
-  const expected = elementCount(graphInput.shape);
+  const inputShape = staticShape(graphInput);
+  const expected = elementCount(inputShape);
   if (input.length !== expected) {
     throw new ForwardError(
-      `input "${graphInput.name}" of shape [${graphInput.shape.join(", ")}] needs ${expected} ` +
+      `input "${graphInput.name}" of shape [${inputShape.join(", ")}] needs ${expected} ` +
         `values, got ${input.length}`,
     );
   }
@@ -55,7 +56,7 @@ export function runFloat(graph: OnnxGraph, input: Float32Array): Float32Array {
       data: Float64Array.from(initializer.data),
     });
   }
-  values.set(graphInput.name, { dims: graphInput.shape, data: Float64Array.from(input) });
+  values.set(graphInput.name, { dims: inputShape, data: Float64Array.from(input) });
   for (const node of graph.nodes) {
     const operator = OPERATORS[node.opType];
     if (operator === undefined) {

@@ -22,3 +22,4 @@ export * from "./onnx.js";
 export * from "./probes.js";
 export * from "./random.js";
 export * from "./samples.js";
+export * from "./shapes.js";

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { OnnxFormatError, decodeOnnx } from "./onnx.js";
+import { resolveShape } from "./shapes.js";
 
 /** What registering a model file needs: its bytes (their SHA-256 is the model id), a uri, shapes. */
 export interface ModelFile {
@@ -12,17 +13,29 @@ export interface ModelFile {
   outputShape: number[];
 }
 
+/** Shapes to register when the graph leaves dimensions open (e.g. a batch dim named "batch"). */
+export interface ModelFileShapes {
+  inputShape?: readonly number[];
+  outputShape?: readonly number[];
+}
+
 /**
  * Reads an ONNX file for registration: its bytes, its `file://` url and the shapes of its one
- * input and one output. Spread the result into the SDK's `registerModel`.
+ * input and one output. A shape given in `shapes` is used instead of the graph's, and must agree
+ * with its fixed dimensions; a graph with an open dimension needs it given. Spread the result
+ * into the SDK's `registerModel`.
  *
  * @throws OnnxFormatError naming the file, when it is missing, unreadable, not ONNX, or has other
- * than one input and one output.
+ * than one input and one output; ModelShapeError (one) when a shape is open and not given, or a
+ * given shape disagrees with the graph.
  * @example
  * const file = await readModelFile("models/credit-risk.onnx");
  * await registerModel(client, { ...file, uri: "ipfs://bafy..." });
  */
-export async function readModelFile(path: string): Promise<ModelFile> {
+export async function readModelFile(
+  path: string,
+  shapes: ModelFileShapes = {},
+): Promise<ModelFile> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -48,7 +61,7 @@ export async function readModelFile(path: string): Promise<ModelFile> {
   return {
     bytes,
     uri: pathToFileURL(resolve(path)).href,
-    inputShape: [...graph.inputs[0].shape],
-    outputShape: [...graph.outputs[0].shape],
+    inputShape: resolveShape(graph.inputs[0], "input", shapes.inputShape),
+    outputShape: resolveShape(graph.outputs[0], "output", shapes.outputShape),
   };
 }

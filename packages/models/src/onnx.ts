@@ -2,9 +2,9 @@ import protobuf from "protobufjs";
 import { decodeMessage } from "./wire.js";
 
 /**
- * Reads and writes the small part of ONNX that Verity's models use: float32 tensors with static
- * shapes, float32 weights (plus int64 shape constants for Reshape), nodes with int, float, string
- * and list attributes.
+ * Reads and writes the small part of ONNX that Verity's models use: float32 graph inputs and
+ * outputs (with fixed or symbolic dimensions), float32 weights (plus int64 shape constants for
+ * Reshape), nodes with int, float, string, list and tensor attributes (a Constant's `value`).
  *
  * The schema below is a subset of onnx/onnx.proto (proto2), with the upstream field numbers, so
  * the bytes are ordinary ONNX that onnxruntime and any other ONNX tool read. It is parsed from a
@@ -128,7 +128,7 @@ const DATA_TYPE_NAMES: Record<number, string> = {
 };
 
 /** ONNX `AttributeProto.AttributeType` values this module reads or writes. */
-const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 
 /** The IR version and default-domain opset of every model this module writes. */
 export const ONNX_IR_VERSION = 8;
@@ -147,19 +147,35 @@ export interface OnnxInitializer {
   dataType?: "int64";
 }
 
-/** One operator application. Attribute lists become `number[]`, byte strings UTF-8 strings. */
+/** A tensor held by a node attribute (a Constant's `value`): read and written as initializers are. */
+export type OnnxTensor = OnnxInitializer;
+
+/**
+ * A node attribute's value: lists become `number[]`, byte strings UTF-8 strings, a TENSOR an
+ * `OnnxTensor`.
+ */
+export type OnnxAttribute = number | number[] | string | OnnxTensor;
+
+/** One operator application. */
 export interface OnnxNode {
   opType: string;
   name: string;
   inputs: string[];
   outputs: string[];
-  attributes: Record<string, number | number[] | string>;
+  attributes: Record<string, OnnxAttribute>;
 }
 
-/** A graph input or output: float32 tensors with static dims only. */
+/**
+ * One dimension of a graph input or output: a fixed size, or a string for a dimension the graph
+ * leaves open, its `dim_param` name (e.g. `"batch"`), or `""` when it has neither name nor size.
+ * Exporters leave the batch dimension open; registration then needs the shape given explicitly.
+ */
+export type OnnxDim = number | string;
+
+/** A graph input or output: a float32 tensor. */
 export interface OnnxValueInfo {
   name: string;
-  shape: number[];
+  shape: OnnxDim[];
 }
 
 /** A whole model, flattened: what Verity needs from a ModelProto and its GraphProto. */
@@ -215,6 +231,7 @@ interface AttributeMessage {
   f?: number;
   i?: Int64;
   s?: Uint8Array;
+  t?: TensorMessage;
   floats?: number[];
   ints?: Int64[];
 }
@@ -284,7 +301,10 @@ function encodeNode(node: OnnxNode) {
   };
 }
 
-function encodeAttribute(name: string, value: number | number[] | string, isFloat: boolean) {
+function encodeAttribute(name: string, value: OnnxAttribute, isFloat: boolean) {
+  if (typeof value === "object" && !Array.isArray(value)) {
+    return { name, type: AttributeType.TENSOR, t: encodeInitializer(value) };
+  }
   if (typeof value === "string") {
     return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   }
@@ -326,10 +346,15 @@ function encodeValueInfo(info: OnnxValueInfo) {
     type: {
       tensor_type: {
         elem_type: DataType.FLOAT,
-        shape: { dim: info.shape.map((dim) => ({ dim_value: dim })) },
+        shape: { dim: info.shape.map(encodeDim) },
       },
     },
   };
+}
+
+function encodeDim(dim: OnnxDim) {
+  if (typeof dim === "number") return { dim_value: dim };
+  return dim === "" ? {} : { dim_param: dim };
 }
 
 /**
@@ -338,9 +363,12 @@ function encodeValueInfo(info: OnnxValueInfo) {
  * Graph inputs that are also initializers (older exporters list weights as inputs) are weights,
  * not inputs, and are left out of `inputs`.
  *
+ * Symbolic and unknown dimensions are reported as strings (see `OnnxDim`); `staticShape` turns a
+ * shape into numbers or says which dimension is open.
+ *
  * @throws OnnxFormatError when the bytes are not protobuf, hold no graph, or use what this module
- * does not read: a non-float32 input or output, a symbolic or unknown dimension, an initializer
- * that is not float32 or int64, or weights stored outside the file.
+ * does not read: a non-float32 input or output, a tensor (initializer or attribute) that is not
+ * float32 or int64, or weights stored outside the file.
  */
 export function decodeOnnx(bytes: Uint8Array): OnnxGraph {
   let message: ModelMessage;
@@ -358,7 +386,9 @@ export function decodeOnnx(bytes: Uint8Array): OnnxGraph {
       "not an ONNX model: the ModelProto has no graph (field 7); export the model with its graph",
     );
   }
-  const initializers = (graph.initializer ?? []).map(decodeInitializer);
+  const initializers = (graph.initializer ?? []).map((tensor) =>
+    decodeTensor(tensor, `initializer "${tensor.name ?? ""}"`),
+  );
   const initializerNames = new Set(initializers.map((initializer) => initializer.name));
   return {
     name: graph.name ?? "",
@@ -377,7 +407,7 @@ export function decodeOnnx(bytes: Uint8Array): OnnxGraph {
       attributes: Object.fromEntries(
         (node.attribute ?? []).map((attribute) => [
           attribute.name ?? "",
-          decodeAttribute(attribute),
+          decodeAttribute(attribute, node.name ?? ""),
         ]),
       ),
     })),
@@ -412,14 +442,8 @@ function decodeValueInfo(info: ValueInfoMessage, role: "input" | "output"): Onnx
       `graph ${role} "${name}" has no shape; declare its static dimensions, e.g. [1, 16]`,
     );
   }
-  const shape = dims.map((dim, axis) => {
-    if (dim.dim_value === undefined) {
-      const what = dim.dim_param ? `symbolic ("${dim.dim_param}")` : "unknown";
-      throw new OnnxFormatError(
-        `graph ${role} "${name}" has a ${what} dimension at axis ${axis}; Verity needs static ` +
-          "dimensions: export with a fixed batch size (e.g. 1)",
-      );
-    }
+  const shape = dims.map((dim, axis): OnnxDim => {
+    if (dim.dim_value === undefined) return dim.dim_param ?? "";
     const value = toNumber(dim.dim_value);
     if (value < 1) {
       throw new OnnxFormatError(
@@ -431,38 +455,68 @@ function decodeValueInfo(info: ValueInfoMessage, role: "input" | "output"): Onnx
   return { name, shape };
 }
 
-function decodeInitializer(tensor: TensorMessage): OnnxInitializer {
+/**
+ * Names the first open dimension of a graph input or output, or undefined when every dimension
+ * is fixed.
+ */
+export function openDimension(info: OnnxValueInfo): { axis: number; name: string } | undefined {
+  const axis = info.shape.findIndex((dim) => typeof dim === "string");
+  return axis === -1 ? undefined : { axis, name: info.shape[axis] as string };
+}
+
+/**
+ * A graph input's or output's shape as numbers, for code that needs every dimension fixed.
+ *
+ * @throws OnnxFormatError naming the first symbolic or unknown dimension.
+ */
+export function staticShape(info: OnnxValueInfo): number[] {
+  const open = openDimension(info);
+  if (open !== undefined) {
+    const what = open.name === "" ? "an unknown" : `a symbolic ("${open.name}")`;
+    throw new OnnxFormatError(
+      `"${info.name}" has ${what} dimension at axis ${open.axis} of ` +
+        `[${info.shape.map(String).join(", ")}]; export with fixed dimensions (e.g. batch 1)`,
+    );
+  }
+  return info.shape as number[];
+}
+
+/**
+ * An initializer or a TENSOR attribute: float32 or int64, from raw_data or the typed fields.
+ * `what` names it in errors (`initializer "w"`, `attribute "value" of node "c"`).
+ */
+function decodeTensor(tensor: TensorMessage, what: string): OnnxInitializer {
   const name = tensor.name ?? "";
   const dims = (tensor.dims ?? []).map(toNumber);
   const elements = dims.reduce((product, dim) => product * dim, 1);
   if (tensor.data_location === 1) {
     throw new OnnxFormatError(
-      `initializer "${name}" keeps its data in an external file; save the model with all ` +
+      `${what} keeps its data in an external file; save the model with all ` +
         "weights inside the .onnx file",
     );
   }
   if (tensor.data_type === DataType.FLOAT) {
-    const data = decodeFloatData(tensor, name);
-    checkElementCount(name, dims, elements, data.length);
+    const data = decodeFloatData(tensor, what);
+    checkElementCount(what, dims, elements, data.length);
     return { name, dims, data };
   }
   if (tensor.data_type === DataType.INT64) {
-    const data = decodeInt64Data(tensor, name);
-    checkElementCount(name, dims, elements, data.length);
+    const data = decodeInt64Data(tensor, what);
+    checkElementCount(what, dims, elements, data.length);
     return { name, dims, data, dataType: "int64" };
   }
   throw new OnnxFormatError(
-    `initializer "${name}" has unsupported dtype ${dataTypeName(tensor.data_type)}; ` +
+    `${what} has unsupported dtype ${dataTypeName(tensor.data_type)}; ` +
       "weights must be FLOAT (float32), shape constants INT64",
   );
 }
 
-function decodeFloatData(tensor: TensorMessage, name: string): Float32Array {
+function decodeFloatData(tensor: TensorMessage, what: string): Float32Array {
   const raw = tensor.raw_data;
   if (raw !== undefined && raw.length > 0) {
     if (raw.length % 4 !== 0) {
       throw new OnnxFormatError(
-        `initializer "${name}" has ${raw.length} bytes of raw_data, not a multiple of 4 (float32)`,
+        `${what} has ${raw.length} bytes of raw_data, not a multiple of 4 (float32)`,
       );
     }
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -473,13 +527,13 @@ function decodeFloatData(tensor: TensorMessage, name: string): Float32Array {
   return Float32Array.from(tensor.float_data ?? []);
 }
 
-function decodeInt64Data(tensor: TensorMessage, name: string): Float32Array {
+function decodeInt64Data(tensor: TensorMessage, what: string): Float32Array {
   const raw = tensor.raw_data;
   const values: number[] = [];
   if (raw !== undefined && raw.length > 0) {
     if (raw.length % 8 !== 0) {
       throw new OnnxFormatError(
-        `initializer "${name}" has ${raw.length} bytes of raw_data, not a multiple of 8 (int64)`,
+        `${what} has ${raw.length} bytes of raw_data, not a multiple of 8 (int64)`,
       );
     }
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -491,7 +545,7 @@ function decodeInt64Data(tensor: TensorMessage, name: string): Float32Array {
   values.forEach((value, index) => {
     if (data[index] !== value) {
       throw new OnnxFormatError(
-        `int64 initializer "${name}" holds ${value} at index ${index}, too large to read exactly; ` +
+        `int64 ${what} holds ${value} at index ${index}, too large to read exactly; ` +
           "only small integer constants (shapes, axes) are supported",
       );
     }
@@ -499,15 +553,15 @@ function decodeInt64Data(tensor: TensorMessage, name: string): Float32Array {
   return data;
 }
 
-function checkElementCount(name: string, dims: number[], expected: number, actual: number): void {
+function checkElementCount(what: string, dims: number[], expected: number, actual: number): void {
   if (expected !== actual) {
     throw new OnnxFormatError(
-      `initializer "${name}" of dims [${dims.join(", ")}] needs ${expected} values, has ${actual}`,
+      `${what} of dims [${dims.join(", ")}] needs ${expected} values, has ${actual}`,
     );
   }
 }
 
-function decodeAttribute(attribute: AttributeMessage): number | number[] | string {
+function decodeAttribute(attribute: AttributeMessage, nodeName: string): OnnxAttribute {
   switch (attribute.type) {
     case AttributeType.FLOAT:
       return attribute.f ?? 0;
@@ -519,10 +573,15 @@ function decodeAttribute(attribute: AttributeMessage): number | number[] | strin
       return attribute.floats ?? [];
     case AttributeType.INTS:
       return (attribute.ints ?? []).map(toNumber);
+    case AttributeType.TENSOR:
+      return decodeTensor(
+        attribute.t ?? {},
+        `attribute "${attribute.name ?? ""}" of node "${nodeName}"`,
+      );
     default:
       throw new OnnxFormatError(
         `attribute "${attribute.name}" has type ${attribute.type ?? "UNDEFINED"}; only FLOAT, ` +
-          "INT, STRING, FLOATS and INTS attributes are supported",
+          "INT, STRING, TENSOR, FLOATS and INTS attributes are supported",
       );
   }
 }

@@ -1,4 +1,4 @@
-import { ONNX_IR_VERSION, ONNX_OPSET_VERSION, encodeOnnx } from "./onnx.js";
+import { ONNX_IR_VERSION, ONNX_OPSET_VERSION, encodeOnnx, staticShape } from "./onnx.js";
 import type { OnnxGraph, OnnxInitializer, OnnxNode } from "./onnx.js";
 import { mulberry32, uniform } from "./random.js";
 
@@ -178,13 +178,13 @@ export function probeModel(name: ProbeModelName): ProbeModel {
     throw new Error(`unknown probe model "${name}"; choose one of ${PROBE_MODEL_NAMES.join(", ")}`);
   }
   const built = definition.graph();
-  const inputShape = built.inputs[0].shape;
+  const inputShape = staticShape(built.inputs[0]);
   const size = inputShape.reduce((a, b) => a * b, 1);
   const model: ProbeModel = {
     name,
     description: definition.description,
     inputShape,
-    outputShape: built.outputs[0].shape,
+    outputShape: staticShape(built.outputs[0]),
     graph: built,
     bytes: encodeOnnx(built),
     input: (seed) => uniform(mulberry32(seed ^ 0x9e0b1000), size, 2),

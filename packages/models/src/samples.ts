@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ONNX_IR_VERSION, ONNX_OPSET_VERSION, encodeOnnx } from "./onnx.js";
+import { ONNX_IR_VERSION, ONNX_OPSET_VERSION, encodeOnnx, staticShape } from "./onnx.js";
 import type { OnnxGraph, OnnxInitializer, OnnxNode } from "./onnx.js";
 import { mulberry32, uniform } from "./random.js";
 
@@ -199,8 +199,8 @@ export function sampleModel(name: SampleModelName): SampleModel {
     name,
     description: definition.description,
     decimals: SAMPLE_DECIMALS,
-    inputShape: graph.inputs[0].shape,
-    outputShape: graph.outputs[0].shape,
+    inputShape: staticShape(graph.inputs[0]),
+    outputShape: staticShape(graph.outputs[0]),
     graph,
     bytes,
     modelId: `0x${createHash("sha256").update(bytes).digest("hex")}`,

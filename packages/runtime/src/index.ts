@@ -12,6 +12,8 @@
  * if (inference.ok) submit(inference.output); else reportFailure(inference.reason);
  */
 export * from "./browser.js";
+export { ModelCheckError, checkModel } from "./checkModel.js";
+export type { CheckModelParameters, ModelCheckKind } from "./checkModel.js";
 export { fetchModelBytes } from "./fetch.js";
 export type { FetchOptions } from "./fetch.js";
 export { createModelRunner } from "./modelRunner.js";

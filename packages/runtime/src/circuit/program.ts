@@ -1,4 +1,5 @@
-import type { OnnxGraph, OnnxInitializer, OnnxNode } from "@verity/models/onnx";
+import { openDimension } from "@verity/models/onnx";
+import type { OnnxGraph, OnnxInitializer, OnnxNode, OnnxValueInfo } from "@verity/models/onnx";
 import { INT32_MAX, bitLength } from "./field.js";
 
 /**
@@ -147,8 +148,9 @@ export function compileOnnx(graph: OnnxGraph, decimals: number): ZkProgram {
         "outputs; the ZK compiler takes exactly one of each",
     );
   }
-  const [graphInput] = graph.inputs;
-  const [graphOutput] = graph.outputs;
+  // A circuit has fixed sizes: an open (symbolic) dimension cannot be compiled.
+  const graphInput = { name: graph.inputs[0].name, shape: fixedShape(graph.inputs[0]) };
+  const graphOutput = { name: graph.outputs[0].name, shape: fixedShape(graph.outputs[0]) };
   checkBatchOne(graphInput.shape, `graph input "${graphInput.name}"`);
 
   const initializers = new Map<string, OnnxInitializer>(
@@ -433,6 +435,17 @@ function checkBatchOne(shape: readonly number[], what: string): void {
 function sameShape(a: DynamicTensor, b: DynamicTensor): boolean {
   const squeeze = (shape: number[]) => shape.filter((dim, i) => !(dim === 1 && i === 0));
   return squeeze(a.shape).join(",") === squeeze(b.shape).join(",");
+}
+
+function fixedShape(info: OnnxValueInfo): number[] {
+  const open = openDimension(info);
+  if (open !== undefined) {
+    throw new ZkCompileError(
+      `"${info.name}" has an open dimension ("${open.name}") at axis ${open.axis}; a circuit ` +
+        "needs fixed dimensions: export the model with batch 1",
+    );
+  }
+  return info.shape as number[];
 }
 
 function numberAttribute(node: OnnxNode, name: string, fallback: number): number {
