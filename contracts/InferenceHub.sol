@@ -206,7 +206,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
             return;
         }
-        _settleOrFail(request, submission.worker, output, submission.outputHash, 0);
+        _settle(request, submission.worker, submission.outputHash, output, 0);
     }
 
     /// @inheritdoc IInferenceHub
@@ -248,10 +248,9 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             return;
         }
         if (reason == FailureReason.None) revert NoFailureReason();
-        // Anything else is the worker's word, so it is treated as a result: its failure output is
-        // open to challenge for the request's window, and a worker who lied is slashed.
-        bytes memory output = failureOutput(reason);
-        _accept(request, requestHash, worker, output, keccak256(output), environmentId);
+        // Anything else is the worker's word, so it is recorded as a result whose output is the
+        // failure output, open to challenge for the request's window: a worker who lied is slashed.
+        _recordFailureReport(request, requestHash, worker, reason, environmentId);
     }
 
     /// @inheritdoc IInferenceHub
@@ -274,7 +273,10 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             RequestCommitment.hashRequest(request),
             submission
         );
-        _requireStatus(request, submissionHash, RequestStatus.Submitted);
+        // A failure report that is the worker's word is already Failed (its requester refunded)
+        // but open to challenge like a submitted result.
+        if (_commitments[request.id] != RequestCommitment.tag(submissionHash, RequestStatus.Failed))
+            _requireStatus(request, submissionHash, RequestStatus.Submitted);
         uint64 windowEnd = _challengeWindowEnd(request, submission);
         if (block.timestamp >= windowEnd) revert ChallengeWindowClosed(request.id, windowEnd);
         uint256 bondWei = _disputeConfig.challengeBondWei;
@@ -306,20 +308,29 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         // Past the timeout the worker's stake may be gone; the dispute can only expire.
         uint64 expiresAt = challengeRecord.challengedAt + _disputeConfig.disputeTimeoutSeconds;
         if (block.timestamp >= expiresAt) revert DisputeExpired(request.id, expiresAt);
+        bool failureReport = _isFailureReport(submission.outputHash);
         if (!challengerWon) {
             if (keccak256(output) != submission.outputHash) revert OutputMismatch(request.id);
             emit ChallengeResolved(request.id, false, 0);
-            // The bond compensates the worker for the delay.
-            _settleOrFail(
-                request,
-                submission.worker,
-                output,
-                submission.outputHash,
-                challengeRecord.bondWei
-            );
+            // The bond compensates the worker for the delay, or for a failure report that stood.
+            if (failureReport) {
+                _commitments[request.id] = RequestCommitment.tag(0, RequestStatus.Failed);
+                _balances[submission.worker] += challengeRecord.bondWei;
+            } else {
+                _settle(
+                    request,
+                    submission.worker,
+                    submission.outputHash,
+                    output,
+                    challengeRecord.bondWei
+                );
+            }
             return;
         }
-        _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
+        // An overturned failure report was refunded when it was made: nothing more is owed.
+        if (failureReport)
+            _commitments[request.id] = RequestCommitment.tag(0, RequestStatus.Refunded);
+        else _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
         uint256 slashedWei = WORKER_REGISTRY.slash(
             submission.worker,
             _disputeConfig.slashAmountWei
@@ -341,7 +352,11 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         _requireChallenged(request, submission, challengeRecord);
         uint64 expiresAt = challengeRecord.challengedAt + _disputeConfig.disputeTimeoutSeconds;
         if (block.timestamp < expiresAt) revert DisputeNotExpired(request.id, expiresAt);
-        _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
+        // Nobody decided: a failure report no longer stands, as a result would not settle. It
+        // was refunded when it was made.
+        if (_isFailureReport(submission.outputHash))
+            _commitments[request.id] = RequestCommitment.tag(0, RequestStatus.Refunded);
+        else _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
         _balances[challengeRecord.challenger] += challengeRecord.bondWei;
         emit ChallengeExpired(request.id);
     }
@@ -568,6 +583,33 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         request.zkVerifier = terms.zkVerifier;
     }
 
+    /// @dev Records a failure report that is the worker's word. The requester is refunded now,
+    /// not after the window: whoever wins a dispute over a failure, the escrow goes back to the
+    /// requester, so waiting would protect nobody.
+    function _recordFailureReport(
+        Request calldata request,
+        bytes32 requestHash,
+        address worker,
+        FailureReason reason,
+        bytes32 environmentId
+    ) private {
+        bytes memory output = failureOutput(reason);
+        bytes32 outputHash = keccak256(output);
+        uint64 finalizableAt = uint64(block.timestamp) + request.challengeWindowSeconds;
+        emit ResultSubmitted(request.id, worker, environmentId, outputHash, finalizableAt, output);
+        bytes32 claimHash =
+            request.challengeWindowSeconds == 0
+                ? bytes32(0)
+                : RequestCommitment.hashSubmission(
+                    requestHash,
+                    Submission(worker, outputHash, environmentId, finalizableAt)
+                );
+        // Recorded before the consumer is called back, so a reentrant callback sees it final.
+        _commitments[request.id] = RequestCommitment.tag(claimHash, RequestStatus.Failed);
+        CallbackResult callbackResult = _refund(request, reason);
+        emit RequestFailed(request.id, worker, reason, callbackResult);
+    }
+
     function _submit(
         Request calldata request,
         bytes32 requestHash,
@@ -604,8 +646,8 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         _accept(request, requestHash, worker, output, outputHash, environmentId);
     }
 
-    /// @dev Records an ATTESTED answer (a result, or a failure output) for its challenge window,
-    /// or settles it at once when the window is zero.
+    /// @dev Records an ATTESTED result for its challenge window, or settles it at once when the
+    /// window is zero.
     function _accept(
         Request calldata request,
         bytes32 requestHash,
@@ -617,7 +659,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         uint64 finalizableAt = uint64(block.timestamp) + request.challengeWindowSeconds;
         emit ResultSubmitted(request.id, worker, environmentId, outputHash, finalizableAt, output);
         if (request.challengeWindowSeconds == 0) {
-            _settleOrFail(request, worker, output, outputHash, 0);
+            _settle(request, worker, outputHash, output, 0);
         } else {
             Submission memory submission = Submission(
                 worker,
@@ -643,26 +685,6 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         WORKER_REGISTRY.checkEligible(worker, environmentId);
         if (worker != request.assignee && block.timestamp < request.assignedUntil)
             revert NotAssignee(request.id, worker, request.assignee);
-    }
-
-    /// @dev Ends an ATTESTED answer that stood: a result settles; a failure output (a failure
-    /// report nobody overturned) fails the request and refunds the requester, and its worker earns
-    /// only a lost challenge bond (`extraWorkerWei`).
-    function _settleOrFail(
-        Request calldata request,
-        address worker,
-        bytes memory output,
-        bytes32 outputHash,
-        uint256 extraWorkerWei
-    ) private {
-        if (!_isFailureOutput(output)) {
-            _settle(request, worker, outputHash, output, extraWorkerWei);
-            return;
-        }
-        FailureReason reason = FailureReason(uint8(output[1]));
-        _balances[worker] += extraWorkerWei;
-        CallbackResult callbackResult = _closeAndRefund(request, RequestStatus.Failed, reason);
-        emit RequestFailed(request.id, worker, reason, callbackResult);
     }
 
     /// @dev Pays everyone and calls the consumer back. `extraWorkerWei` is a lost challenge bond.
@@ -694,8 +716,17 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         Request calldata request,
         RequestStatus status,
         FailureReason reason
-    ) private returns (CallbackResult callbackResult) {
+    ) private returns (CallbackResult) {
         _commitments[request.id] = RequestCommitment.tag(0, status);
+        return _refund(request, reason);
+    }
+
+    /// @dev Credits the requester with the escrow (less the callback fee if a callback runs) and
+    /// tells the consumer why. The caller has recorded how the request ended.
+    function _refund(
+        Request calldata request,
+        FailureReason reason
+    ) private returns (CallbackResult callbackResult) {
         uint256 refundWei = uint256(request.modelFeeWei) + request.workerRewardWei;
         if (request.callbackGasLimit == 0) refundWei += request.callbackFeeWei;
         _balances[request.requester] += refundWei;
@@ -731,6 +762,16 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
 
     function _isFailureOutput(bytes memory output) private pure returns (bool) {
         return output.length == 2 && output[0] == 0x00;
+    }
+
+    /// @dev Whether a recorded answer is a failure report: results are never failure outputs
+    /// (`_submit` refuses them), so only `reportFailure` records one of these hashes. Runs only
+    /// in disputes, where a dozen hashes of two bytes cost nothing that matters.
+    function _isFailureReport(bytes32 outputHash) private pure returns (bool) {
+        for (uint256 reason = 1; reason <= uint256(type(FailureReason).max); ++reason) {
+            if (outputHash == keccak256(failureOutput(FailureReason(reason)))) return true;
+        }
+        return false;
     }
 
     function _requireChallenged(

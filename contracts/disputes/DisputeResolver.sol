@@ -141,8 +141,9 @@ contract DisputeResolver is IDisputeResolver, QuorumRounds, AccessControl {
 
     // ---------------------------------------------------------------- internals
 
-    /// @dev The hub slashes or settles, pays the winner and calls the consumer back; its callback
-    /// fee comes to this contract as the caller and is the sender's.
+    /// @dev The hub slashes or settles, pays the winner and calls the consumer back; the callback
+    /// fee it credits this contract as the caller is the sender's. Measured rather than read from
+    /// the request: a disputed failure report ran its callback, and paid its fee, when it was made.
     function _applyVerdict(
         Request calldata request,
         Submission calldata submission,
@@ -150,7 +151,7 @@ contract DisputeResolver is IDisputeResolver, QuorumRounds, AccessControl {
         bytes calldata output,
         bool challengerWon
     ) private {
-        if (request.callbackGasLimit != 0) _credit(msg.sender, request.callbackFeeWei);
+        uint256 creditedBefore = HUB.balanceOf(address(this));
         HUB.resolveChallenge(
             request,
             submission,
@@ -158,6 +159,8 @@ contract DisputeResolver is IDisputeResolver, QuorumRounds, AccessControl {
             challengerWon ? bytes("") : output,
             challengerWon
         );
+        uint256 callbackFeeWei = HUB.balanceOf(address(this)) - creditedBefore;
+        if (callbackFeeWei != 0) _credit(msg.sender, callbackFeeWei);
     }
 
     function _checkSeat(uint256 roundId, address worker) internal view override {

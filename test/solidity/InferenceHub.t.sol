@@ -968,39 +968,145 @@ contract InferenceHubTest is HubFixture {
         hub.reportFailure(r, _misshapenInput(), FailureReason.InputShapeMismatch, ENV, sig);
     }
 
-    /// @dev A reason the chain cannot check is the worker's word: open to challenge like a result,
-    /// then final as a failure with the requester refunded and the worker unpaid.
-    function test_reportFailure_OutOfRangeIsChallengeableThenFails() public {
-        Request memory r = _request();
-        bytes memory sig = _signFailure(WORKER_KEY, r, FailureReason.InputOutOfRange);
+    /// @dev A reason the chain cannot check is the worker's word: the requester is refunded at
+    /// once, and the report stays open to challenge like a result, with the worker unpaid.
+    function test_reportFailure_OutOfRangeRefundsAtOnceAndStaysChallengeable() public {
+        (Request memory r, Submission memory s) = _reportOpenFailure(FailureReason.InputOutOfRange);
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Failed), "failed");
+        assertEq(hub.balanceOf(requester), uint256(r.modelFeeWei) + r.workerRewardWei, "refund");
+        assertEq(hub.balanceOf(worker), 0, "worker unpaid");
+        // Nothing is left to finalize: a failure report moves no money after it is made.
         bytes memory failure = hub.failureOutput(FailureReason.InputOutOfRange);
-        assertEq(failure, hex"0003", "failure output");
-        uint64 finalizableAt = uint64(block.timestamp) + CHALLENGE_WINDOW;
+        vm.warp(s.finalizableAt);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IInferenceHub.RequestNotSubmitted.selector,
+                r.id,
+                RequestStatus.Failed
+            )
+        );
+        hub.finalize(r, s, failure);
+    }
+
+    /// @dev Every reason about the model itself is the worker's word too, reported at once.
+    function testFuzz_reportFailure_ModelReasonsRefundAtOnce(uint8 seed) public {
+        uint8 first = uint8(FailureReason.ModelUnavailable);
+        uint8 last = uint8(type(FailureReason).max);
+        FailureReason reason = FailureReason(first + (seed % (last - first + 1)));
+        (Request memory r, ) = _reportOpenFailure(reason);
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Failed), "failed");
+        assertEq(hub.balanceOf(requester), uint256(r.modelFeeWei) + r.workerRewardWei, "refund");
+    }
+
+    function test_reportFailure_ChallengerOverturnsALieWithoutASecondRefund() public {
+        _grantResolver();
+        (Request memory r, Submission memory s) = _reportOpenFailure(FailureReason.ModelInvalid);
+        uint256 refundWei = uint256(r.modelFeeWei) + r.workerRewardWei;
+        Challenge memory c = _challenge(challenger, r, s, keccak256(_output(2)));
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Challenged), "disputed");
+        vm.prank(resolver);
+        hub.resolveChallenge(r, s, c, "", true);
+
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Refunded), "overturned");
+        assertEq(workers.getWorker(worker).stakeWei, MIN_STAKE - SLASH_AMOUNT, "liar slashed");
+        assertEq(hub.balanceOf(challenger), CHALLENGE_BOND + CHALLENGER_SLASH, "challenger paid");
+        assertEq(hub.balanceOf(requester), refundWei, "refunded once, not twice");
+    }
+
+    function test_reportFailure_UpheldReportEarnsTheBondAndStaysFailed() public {
+        _grantResolver();
+        (Request memory r, Submission memory s) = _reportOpenFailure(FailureReason.Timeout);
+        Challenge memory c = _challenge(challenger, r, s, keccak256(_output(2)));
+        bytes memory failure = hub.failureOutput(FailureReason.Timeout);
+        vm.prank(resolver);
+        hub.resolveChallenge(r, s, c, failure, false);
+
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Failed), "failed");
+        assertEq(hub.balanceOf(worker), CHALLENGE_BOND, "bond only: a failure earns no reward");
+        assertEq(workers.getWorker(worker).stakeWei, MIN_STAKE, "stake intact");
+        assertEq(hub.balanceOf(requester), uint256(r.modelFeeWei) + r.workerRewardWei, "once");
+        assertEq(hub.balanceOf(modelOwner), 0, "no model fee");
+    }
+
+    function test_reportFailure_ExpiredDisputeReturnsTheBondAndNoLongerStands() public {
+        (Request memory r, Submission memory s) = _reportOpenFailure(FailureReason.ModelError);
+        Challenge memory c = _challenge(challenger, r, s, keccak256(_output(2)));
+        vm.warp(uint256(c.challengedAt) + DISPUTE_TIMEOUT);
+        hub.expireChallenge(r, s, c);
+
+        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Refunded), "undecided");
+        assertEq(hub.balanceOf(challenger), CHALLENGE_BOND, "bond back");
+        assertEq(hub.balanceOf(requester), uint256(r.modelFeeWei) + r.workerRewardWei, "once");
+    }
+
+    function test_reportFailure_RevertWhen_ChallengedAfterItsWindow() public {
+        (Request memory r, Submission memory s) = _reportOpenFailure(FailureReason.OutputTooLarge);
+        vm.warp(s.finalizableAt);
+        vm.deal(challenger, CHALLENGE_BOND);
+        vm.prank(challenger);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IInferenceHub.ChallengeWindowClosed.selector,
+                r.id,
+                s.finalizableAt
+            )
+        );
+        hub.challenge{value: CHALLENGE_BOND}(r, s, keccak256(_output(2)));
+    }
+
+    /// @dev A report the chain checked (a misshapen input) is final: there is nothing to dispute.
+    function test_reportFailure_RevertWhen_ChallengingACheckedReport() public {
+        Request memory r = _request(requester, address(0), 0, _minPayment(0), _misshapenInput());
+        bytes memory sig = _signFailure(WORKER_KEY, r, FailureReason.InputShapeMismatch);
+        hub.reportFailure(r, _misshapenInput(), FailureReason.InputShapeMismatch, ENV, sig);
+        bytes memory failure = hub.failureOutput(FailureReason.InputShapeMismatch);
+        Submission memory s = Submission(
+            worker,
+            keccak256(failure),
+            ENV,
+            uint64(block.timestamp) + CHALLENGE_WINDOW
+        );
+        vm.deal(challenger, CHALLENGE_BOND);
+        vm.prank(challenger);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IInferenceHub.RequestNotSubmitted.selector,
+                r.id,
+                RequestStatus.Failed
+            )
+        );
+        hub.challenge{value: CHALLENGE_BOND}(r, s, keccak256(_output(2)));
+    }
+
+    /// @dev Reports `reason` for a fresh request and returns it with the recorded submission,
+    /// checking the events a watcher and the consumer rely on.
+    function _reportOpenFailure(
+        FailureReason reason
+    ) internal returns (Request memory r, Submission memory s) {
+        r = _request();
+        bytes memory sig = _signFailure(WORKER_KEY, r, reason);
+        bytes memory failure = hub.failureOutput(reason);
+        assertEq(failure, abi.encodePacked(uint8(0), uint8(reason)), "failure output");
+        s = Submission(worker, keccak256(failure), ENV, uint64(block.timestamp) + CHALLENGE_WINDOW);
         vm.expectEmit();
         emit IInferenceHub.ResultSubmitted(
             r.id,
             worker,
             ENV,
-            keccak256(failure),
-            finalizableAt,
+            s.outputHash,
+            s.finalizableAt,
             failure
         );
-        hub.reportFailure(r, _input(), FailureReason.InputOutOfRange, ENV, sig);
-        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Submitted), "open");
-
-        Submission memory s = Submission(worker, keccak256(failure), ENV, finalizableAt);
-        vm.warp(finalizableAt);
         vm.expectEmit();
-        emit IInferenceHub.RequestFailed(
+        emit IInferenceHub.RequestRefunded(
             r.id,
-            worker,
-            FailureReason.InputOutOfRange,
+            requester,
+            uint256(r.modelFeeWei) + r.workerRewardWei,
             CallbackResult.None
         );
-        hub.finalize(r, s, failure);
-        assertEq(uint256(hub.requestStatus(r.id)), uint256(RequestStatus.Failed), "failed");
-        assertEq(hub.balanceOf(requester), uint256(r.modelFeeWei) + r.workerRewardWei, "refund");
-        assertEq(hub.balanceOf(worker), 0, "worker unpaid");
+        vm.expectEmit();
+        emit IInferenceHub.RequestFailed(r.id, worker, reason, CallbackResult.None);
+        hub.reportFailure(r, _input(), reason, ENV, sig);
     }
 
     function test_submitResult_RevertWhen_OutputIsAFailureOutput() public {

@@ -20,12 +20,19 @@ export const RequestStatus = {
 } as const;
 export type RequestStatus = (typeof RequestStatus)[keyof typeof RequestStatus];
 
-/** Why a worker could not run a request. */
+/** Why a worker could not run a request: the input did not fit the model, or the model could not run. */
 export const FailureReason = {
   None: 0,
   InputShapeMismatch: 1,
   InputUndecodable: 2,
   InputOutOfRange: 3,
+  ModelUnavailable: 4,
+  ModelHashMismatch: 5,
+  ModelInvalid: 6,
+  UnsupportedOperator: 7,
+  Timeout: 8,
+  OutputTooLarge: 9,
+  ModelError: 10,
 } as const;
 export type FailureReason = (typeof FailureReason)[keyof typeof FailureReason];
 

@@ -755,6 +755,20 @@ export function describeFailureReason(reason: number): string {
       return "the input bytes are not a canonical tensor";
     case FailureReason.InputOutOfRange:
       return "the input values are outside what the model accepts";
+    case FailureReason.ModelUnavailable:
+      return "the worker could not fetch the model from its uri (refunded; the model owner must serve it)";
+    case FailureReason.ModelHashMismatch:
+      return "the file at the model's uri is not the registered model (refunded; the model owner must serve the exact registered file)";
+    case FailureReason.ModelInvalid:
+      return "the model file does not load in the canonical executor (refunded)";
+    case FailureReason.UnsupportedOperator:
+      return "the model uses an operator the canonical executor does not implement (refunded)";
+    case FailureReason.Timeout:
+      return "the model did not finish within the worker's time limit (refunded)";
+    case FailureReason.OutputTooLarge:
+      return "the model's output is too large for any transaction to carry (refunded)";
+    case FailureReason.ModelError:
+      return "the model failed while running (refunded)";
     default:
       return "no result before the deadline (refunded)";
   }

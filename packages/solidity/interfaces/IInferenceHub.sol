@@ -255,8 +255,7 @@ interface IInferenceHub {
     function submitResults(ResultSubmission[] calldata results) external;
 
     /// @notice Pays out a submitted result after its challenge window (`challengeWindowEnd`) and
-    /// calls the consumer back; a submitted failure output fails the request instead and refunds
-    /// the requester. A result signed on an environment revoked since is refunded, not paid. Not
+    /// calls the consumer back. A result signed on an environment revoked since is refunded, not paid. Not
     /// while paused: nobody can challenge then, so nothing may become final.
     function finalize(
         Request calldata request,
@@ -264,15 +263,18 @@ interface IInferenceHub {
         bytes calldata output
     ) external;
 
-    /// @notice A worker reports that it cannot answer an ATTESTED request; the requester's escrow
-    /// is refunded (less the callback fee when a callback runs) and no worker is paid.
+    /// @notice A worker reports that it cannot answer an ATTESTED request. The requester is refunded
+    /// at once (less the callback fee when a callback runs), the consumer is told the reason
+    /// (`onInferenceFailed`), the request is `Failed` and no worker is paid.
     /// A report is as accountable as a result. `InputUndecodable` and `InputShapeMismatch` are
-    /// checked on-chain against `input` (`FailureNotShown` if the input is fine) and are final at
-    /// once. Any other reason is recorded like a result whose output is `failureOutput(reason)`:
-    /// `ResultSubmitted` is emitted, it is open to `challenge` for the request's window, and
-    /// `finalize` then fails the request (`RequestFailed`); a report overturned in a dispute slashes
-    /// its worker as a wrong result does. ZK and QUORUM requests take no reports
-    /// (`FailureReportNotAllowed`): a single worker cannot veto them.
+    /// checked on-chain against `input` (`FailureNotShown` if the input is fine) and are final.
+    /// Any other reason is the worker's word: it is recorded like a result whose output is
+    /// `failureOutput(reason)` (`ResultSubmitted` is emitted with that output) and stays open to
+    /// `challenge` for the request's window. A report overturned in a dispute slashes its worker as
+    /// a wrong result does. Waiting would protect nobody: whoever wins a dispute over a failure,
+    /// the escrow goes back to the requester, so it is refunded before the window, not after.
+    /// ZK and QUORUM requests take no reports (`FailureReportNotAllowed`): a single worker cannot
+    /// veto them.
     /// @param input The request's input bytes (they must hash to `request.inputHash`).
     /// @param signature The worker's EIP-712 signature over
     /// `InferenceFailure(requestId, modelId, inputHash, reason, environmentId)`.
@@ -287,8 +289,9 @@ interface IInferenceHub {
     /// @notice Refunds a request that got no result by its deadline. Anyone may call it.
     function refund(Request calldata request) external;
 
-    /// @notice Disputes a submitted ATTESTED result within its challenge window, posting a bond.
-    /// Resolution is by `DISPUTE_RESOLVER_ROLE` (a ZK or quorum resolver in later versions).
+    /// @notice Disputes a submitted ATTESTED result, or a failure report that is the worker's word
+    /// (see `reportFailure`), within its challenge window, posting a bond. Resolution is by
+    /// `DISPUTE_RESOLVER_ROLE`.
     function challenge(
         Request calldata request,
         Submission calldata submission,
@@ -297,8 +300,9 @@ interface IInferenceHub {
 
     /// @notice Settles a dispute. If the challenger won, the worker is slashed, the requester
     /// refunded, the challenger gets its bond and `CHALLENGER_SHARE_BPS` of the slashed stake and
-    /// the treasury the rest; otherwise the bond goes to the worker and the result settles (or, for
-    /// a failure output, the request fails). Only `DISPUTE_RESOLVER_ROLE`.
+    /// the treasury the rest; otherwise the bond goes to the worker and the result settles. A
+    /// disputed failure report was refunded when it was made: it ends `Failed` if it stood and
+    /// `Refunded` if it was overturned, and moves no escrow. Only `DISPUTE_RESOLVER_ROLE`.
     function resolveChallenge(
         Request calldata request,
         Submission calldata submission,
@@ -308,7 +312,8 @@ interface IInferenceHub {
     ) external;
 
     /// @notice Closes a challenge nobody resolved within `disputeTimeoutSeconds`: the requester is
-    /// refunded and the challenger's bond returned; the worker earns nothing. Anyone may call it.
+    /// refunded and the challenger's bond returned; the worker earns nothing. A disputed failure
+    /// report was refunded when it was made; it ends `Refunded` too. Anyone may call it.
     function expireChallenge(
         Request calldata request,
         Submission calldata submission,

@@ -23,7 +23,8 @@ enum RequestStatus {
     Failed
 }
 
-/// @notice Why a worker could not run a request: the input did not fit the model.
+/// @notice Why a worker could not run a request: the input did not fit the model, or the model
+/// itself could not be run. New reasons are only ever appended.
 enum FailureReason {
     None,
     /// The tensor header names a shape other than the model's input shape.
@@ -31,7 +32,21 @@ enum FailureReason {
     /// The bytes are not a well-formed tensor (bad version, dtype or length).
     InputUndecodable,
     /// The values decode but lie outside what the model accepts.
-    InputOutOfRange
+    InputOutOfRange,
+    /// The model's bytes could not be fetched from its uri (nor any other source the worker has).
+    ModelUnavailable,
+    /// The bytes found at the model's uri do not hash to the model id.
+    ModelHashMismatch,
+    /// The bytes are not a model the canonical executor can load (malformed ONNX, a broken graph).
+    ModelInvalid,
+    /// The graph uses an operator the canonical executor does not implement.
+    UnsupportedOperator,
+    /// The run did not finish within the worker's time limit.
+    Timeout,
+    /// The output is too large for any transaction to carry, so it can never settle.
+    OutputTooLarge,
+    /// The model loaded but failed while running, for a reason none of the above names.
+    ModelError
 }
 
 /// @notice What happened when the hub called a consumer back. The call never blocks settlement.

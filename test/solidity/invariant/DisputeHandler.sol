@@ -73,6 +73,9 @@ contract DisputeHandler is Test {
         bool badInput;
         bool byHonestChallenger;
         bool bySidekick;
+        /// Answered by a failure report that is the worker's word: refunded when it was made, yet
+        /// open to challenge (in status Failed) for the request's window.
+        bool failureReported;
     }
 
     struct Setup {
@@ -605,7 +608,11 @@ contract DisputeHandler is Test {
     /// @dev A submission still in its challenge window while the hub takes challenges.
     function _challengeable(Tracked storage t) private view returns (bool) {
         if (t.kind != Kind.Jury && t.kind != Kind.Zk) return false;
-        if (hub.requestStatus(t.request.id) != RequestStatus.Submitted) return false;
+        RequestStatus status = hub.requestStatus(t.request.id);
+        bool open =
+            status == RequestStatus.Submitted ||
+                (t.failureReported && status == RequestStatus.Failed && !t.challenged);
+        if (!open) return false;
         return block.timestamp < hub.challengeWindowEnd(t.request, t.submission);
     }
 
@@ -799,6 +806,7 @@ contract DisputeHandler is Test {
             FailureReason reason = FailureReason.InputOutOfRange;
             _reportFailure(t, w, reason);
             _recordSubmission(t, _workers[w], hub.failureOutput(reason));
+            t.failureReported = true;
             return;
         }
     }
@@ -1371,6 +1379,10 @@ contract DisputeHandler is Test {
         return (t.challenged, t.badInput, t.byHonestChallenger, t.bySidekick);
     }
 
+    function failureReported(uint256 index) external view returns (bool) {
+        return _tracked[index].failureReported;
+    }
+
     function accounts() external view returns (address[] memory) {
         return _accounts;
     }
@@ -1394,7 +1406,8 @@ contract DisputeHandler is Test {
                 status != RequestStatus.Submitted &&
                 status != RequestStatus.Challenged
             ) continue;
-            total += escrowWei(t.request);
+            // A failure report's escrow went back to the requester when it was made.
+            if (!t.failureReported) total += escrowWei(t.request);
             if (status == RequestStatus.Challenged) total += t.challengeRecord.bondWei;
         }
     }

@@ -260,6 +260,16 @@ contract DisputeInvariantTest is QuorumFixture {
             uint256 settled = handler.settledEvents(r.id);
             uint256 refunded = handler.refundedEvents(r.id);
             uint256 failed = handler.failedEvents(r.id);
+            (bool challenged, , , ) = handler.trackedFlags(i);
+            if (handler.failureReported(i)) {
+                // Refunded when reported, whatever a dispute over the report decides later.
+                assertEq(settled, 0, "a failure report paid out a result");
+                assertEq(refunded, 1, "a failure report not refunded exactly once");
+                assertEq(failed, 1, "a failure report without its event");
+                expectedCredits += handler.escrowWei(r);
+                if (challenged && status != RequestStatus.Challenged) expectedCredits += c.bondWei;
+                continue;
+            }
             if (
                 status == RequestStatus.Pending ||
                 status == RequestStatus.Submitted ||
@@ -291,7 +301,6 @@ contract DisputeInvariantTest is QuorumFixture {
                 );
             }
             expectedCredits += handler.escrowWei(r);
-            (bool challenged, , , ) = handler.trackedFlags(i);
             if (challenged) expectedCredits += c.bondWei;
         }
         address[] memory accounts = handler.accounts();
@@ -432,7 +441,8 @@ contract DisputeInvariantTest is QuorumFixture {
     /// hardhat-config: invariant.runs = 16
     /// hardhat-config: invariant.depth = 80
     /// @custom:invariant While an honest challenger watches every challenge window, no request
-    /// settles with a wrong output and no valid input ends as a failure (unless a quorum of
+    /// settles with a wrong output, no valid input ends as a failure the chain checked, and a
+    /// false failure report on a valid input does not stand past its window (unless a quorum of
     /// colluders decided its round or jury).
     function invariant_wrongResultNeverSettles() public view {
         uint256 n = handler.trackedCount();
@@ -450,8 +460,19 @@ contract DisputeInvariantTest is QuorumFixture {
                 );
             }
             (, bool badInput, , ) = handler.trackedFlags(i);
-            if (!badInput)
+            if (badInput) continue;
+            if (!handler.failureReported(i)) {
                 assertEq(handler.failedEvents(id), 0, "a valid input ended as a failure");
+                continue;
+            }
+            // The lie refunded the requester at once; the honest challenger must overturn it
+            // before its window ends (which a pause extends, and nobody challenges while paused).
+            (Request memory r, Submission memory s, ) = handler.trackedRecords(i);
+            if (hub.paused() || block.timestamp < hub.challengeWindowEnd(r, s)) continue;
+            assertTrue(
+                hub.requestStatus(id) != RequestStatus.Failed,
+                "a false failure report stood past its window"
+            );
         }
     }
 
