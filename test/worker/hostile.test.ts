@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { ZeroAddress, ZeroHash, parseEther, sha256 } from "ethers";
 import {
   CallbackResult,
+  FailureReason,
   GasBurnerConsumer__factory,
   ProofMode,
   RequestStatus,
@@ -21,14 +22,7 @@ import {
   type WorkerProcess,
 } from "@verity/devnet";
 import { ONNX_IR_VERSION, ONNX_OPSET_VERSION, encodeOnnx } from "@verity/models";
-import {
-  SETTLED,
-  advanceTime,
-  journalEntries,
-  sampleHealth,
-  sampleInput,
-  waitForStatus,
-} from "./support.js";
+import { SETTLED, journalEntries, sampleHealth, sampleInput, waitForStatus } from "./support.js";
 
 /** 2^20 int32 values: a 4 MiB tensor, whose calldata alone is about four times the gas cap. */
 const BIG_OUTPUT_ELEMENTS = 1 << 20;
@@ -203,19 +197,17 @@ describe("worker against hostile requests", function () {
     const [burnt] = await devnet.hub.queryFilter(devnet.hub.filters.RequestSettled(burning.id));
     expect(Number(burnt.args.callbackResult)).to.equal(CallbackResult.OutOfGas);
 
-    // The oversized answer was never sent, and the journal holds the reason, not the output.
-    expect(Number(await devnet.hub.requestStatus(big.id))).to.equal(RequestStatus.Pending);
+    // The oversized answer was never sent: it was reported as too large, so its requester was
+    // refunded at once, and the journal holds the reason, not the output.
+    await waitForStatus(devnet, [big.id], [RequestStatus.Failed], 20_000);
+    const [failed] = await devnet.hub.queryFilter(devnet.hub.filters.RequestFailed(big.id));
+    expect(Number(failed.args.reason)).to.equal(FailureReason.OutputTooLarge);
     const journaled = (await journalEntries(worker.dataDir)).get(String(big.id))!;
-    expect(journaled.stage).to.equal("abandoned");
     expect(journaled.output).to.equal(undefined);
     expect(String(journaled.note)).to.match(/gas/);
     expect((await stat(join(worker.dataDir, "journal.jsonl"))).size).to.be.below(256 * 1024);
-    const dropped = worker.logs.filter((line) => String(line.msg).includes("dropped"));
-    expect(dropped.map((line) => line.requestId)).to.include.members([String(big.id)]);
-
-    // Past the deadline the oversized one is refunded.
-    await advanceTime(devnet, 130);
-    await waitForStatus(devnet, [big.id], [RequestStatus.Refunded], 20_000);
+    const reported = worker.logs.filter((line) => line.reason === "OutputTooLarge");
+    expect(reported.map((line) => line.requestId)).to.include.members([String(big.id)]);
 
     await health.stop();
     expect(health.statuses.length, "/healthz samples").to.be.greaterThan(0);

@@ -65,6 +65,12 @@ async function expectSettledOnceWithModelOutput(
   }
 }
 
+/** The reason of the request's `RequestFailed` event. */
+async function failureReasonOf(devnet: Devnet, requestId: bigint): Promise<number> {
+  const [failed] = await devnet.hub.queryFilter(devnet.hub.filters.RequestFailed(requestId));
+  return Number(failed.args.reason);
+}
+
 // The same suite on a second, independent node: nothing here may rely on Hardhat's quirks.
 for (const node of ["hardhat", "anvil"] as const)
   describe(`worker against a local node${node === "hardhat" ? "" : ` (${node})`}`, function () {
@@ -178,7 +184,7 @@ for (const node of ["hardhat", "anvil"] as const)
       expect(value("verity_worker_balance_eth")).to.be.greaterThan(0);
     });
 
-    it("refuses a model whose bytes differ from the registered hash, and refunds after the deadline", async () => {
+    it("refuses a model whose bytes differ from the registered hash, and reports it at once", async () => {
       const impostor = encodeOnnx({
         ...sampleModel("credit-risk").graph,
         name: "registered but never served",
@@ -192,12 +198,13 @@ for (const node of ["hardhat", "anvil"] as const)
         (line) =>
           String(line.err ?? "").includes("SHA-256") || String(line.err ?? "").includes("hash"),
       );
-      await advanceTime(devnet, 120);
-      await waitForStatus(devnet, [req.id], [RequestStatus.Refunded]);
+      // Long before the deadline: the requester is refunded when the report lands.
+      await waitForStatus(devnet, [req.id], [RequestStatus.Failed]);
+      expect(await failureReasonOf(devnet, req.id)).to.equal(FailureReason.ModelHashMismatch);
       expect((await eventCounts(devnet, req.id)).RequestSettled).to.equal(0);
     });
 
-    it("gives up on a model uri that 404s or never answers, and refunds after the deadline", async () => {
+    it("reports a model uri that 404s at once, and refunds one that never answers", async () => {
       const server = await startModelServer({
         "/missing.onnx": (respond) => respond(404),
         "/hangs.onnx": () => {},
@@ -215,10 +222,10 @@ for (const node of ["hardhat", "anvil"] as const)
             deadlineSeconds: 60,
           }),
         ];
-        await worker.waitForLog(
-          (line) =>
-            line.msg === "cannot serve request; it will be refunded after its deadline" &&
-            line.requestId === String(requests[0].id),
+        // A 404 will not heal: reported without waiting for the deadline.
+        await waitForStatus(devnet, [requests[0].id], [RequestStatus.Failed]);
+        expect(await failureReasonOf(devnet, requests[0].id)).to.equal(
+          FailureReason.ModelUnavailable,
         );
         await worker.waitForLog(
           (line) =>
@@ -226,11 +233,7 @@ for (const node of ["hardhat", "anvil"] as const)
             line.requestId === String(requests[1].id),
         );
         await advanceTime(devnet, 120);
-        await waitForStatus(
-          devnet,
-          requests.map((r) => r.id),
-          [RequestStatus.Refunded],
-        );
+        await waitForStatus(devnet, [requests[1].id], [RequestStatus.Refunded]);
       } finally {
         await server.close();
       }

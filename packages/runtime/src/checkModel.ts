@@ -81,13 +81,13 @@ export async function checkModel(
 }
 
 /** onnxruntime's messages, as onnxruntime-web 1.30 words them (see the tests). */
-const UNKNOWN_OPERATOR = [
+export const UNKNOWN_OPERATOR = [
   /No Op registered for (\S+) with domain_version/,
   /Could not find an implementation for (\S+?)\(\d+\)/,
   /(\S+)\(-?\d+\) is not a registered function\/op/,
 ];
-const BAD_PROTOBUF = /protobuf parsing failed|ERROR_CODE: 7\b/;
-const BAD_GRAPH = /invalid model|ERROR_CODE: 10\b|Type Error|ShapeInferenceError/i;
+export const BAD_PROTOBUF = /protobuf parsing failed|ERROR_CODE: 7\b/;
+export const BAD_GRAPH = /invalid model|ERROR_CODE: 10\b|Type Error|ShapeInferenceError/i;
 const BAD_INPUT_DIMS = /invalid dimensions for input|Invalid rank for input/i;
 
 function classifyLoadError(error: unknown): ModelCheckError {

@@ -13,6 +13,7 @@
  */
 export * from "./browser.js";
 export { ModelCheckError, checkModel } from "./checkModel.js";
+export { modelFailureReason } from "./failureReason.js";
 export type { CheckModelParameters, ModelCheckKind } from "./checkModel.js";
 export { fetchModelBytes } from "./fetch.js";
 export type { FetchOptions } from "./fetch.js";

@@ -35,6 +35,7 @@ import {
   ModelFetchError,
   ModelStore,
   Runner,
+  modelFailureReason,
   currentEnvironment,
   type Environment,
 } from "@verity/runtime";
@@ -495,23 +496,42 @@ class Worker {
         signature: this.signer.sign(digest),
       });
     } else {
-      const digest = this.digests.failure({ ...base, reason: inference.reason });
-      this.log.info(
-        {
-          requestId: key(request),
-          reason: enumName(FailureReason, inference.reason),
-          detail: inference.detail,
-        },
-        "input rejected; reporting failure",
-      );
-      this.update({
-        ...this.current(entry),
-        stage: "ready",
-        failure: inference.reason,
-        note: inference.detail,
-        signature: this.signer.sign(digest),
-      });
+      this.reportFailure(entry, inference.reason, inference.detail, "input rejected");
     }
+  }
+
+  /**
+   * Signs a failure report and queues it to be sent at once: the hub refunds the requester when
+   * it lands, instead of at the deadline. Only ATTESTED requests take reports (one worker's word
+   * must not end a ZK or QUORUM request); those are dropped and refunded after their deadline.
+   */
+  private reportFailure(
+    entry: JournalEntry,
+    reason: FailureReason,
+    detail: string,
+    what: string,
+  ): void {
+    const { request } = entry;
+    const name = enumName(FailureReason, reason);
+    if (request.proofMode !== ProofMode.ATTESTED) {
+      this.abandon(this.current(entry), `${name}: ${detail}`, "unanswerable");
+      return;
+    }
+    const digest = this.digests.failure({
+      requestId: request.id,
+      modelId: request.modelId,
+      inputHash: request.inputHash,
+      environmentId: this.environment.id,
+      reason,
+    });
+    this.log.info({ requestId: key(request), reason: name, detail }, `${what}; reporting failure`);
+    this.update({
+      ...this.current(entry),
+      stage: "ready",
+      failure: reason,
+      note: detail,
+      signature: this.signer.sign(digest),
+    });
   }
 
   /**
@@ -549,7 +569,7 @@ class Worker {
 
   /**
    * An answer no transaction can carry is not kept (nor journaled: it may be megabytes) and not
-   * sent; the request is refunded after its deadline, like any other it could not serve.
+   * sent; it is reported as `OutputTooLarge`, so the requester is refunded at once.
    */
   private dropIfOversized(entry: JournalEntry, output: string): boolean {
     const floor = this.resultFloor({ ...entry, output, signature: SIZING_SIGNATURE });
@@ -558,11 +578,7 @@ class Worker {
     const reason =
       `output of ${bytes} bytes needs at least ${floor} gas to submit, over the ` +
       `${this.tx.gasCap} one transaction may use`;
-    this.log.warn(
-      { requestId: key(entry.request), kind: "gas", reason },
-      "answer cannot be sent; dropped, refunded after its deadline",
-    );
-    this.abandon(this.current(entry), reason, "gas");
+    this.reportFailure(entry, FailureReason.OutputTooLarge, reason, "answer cannot be sent");
     return true;
   }
 
@@ -580,6 +596,11 @@ class Worker {
         { requestId: id, attempt, delayMs, err: message },
         "model unavailable; will retry",
       );
+      return;
+    }
+    const reason = modelFailureReason(error);
+    if (reason !== undefined) {
+      this.reportFailure(entry, reason, message, "model cannot answer");
       return;
     }
     this.log.error(
