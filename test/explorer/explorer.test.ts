@@ -17,6 +17,7 @@ import {
 import { startExplorer, type Explorer } from "@verity/explorer";
 import { launchChromium, type Browser, type Locator, type Page } from "@verity/explorer/browser";
 import { encodeOnnx, sampleModel } from "@verity/models";
+import { checkModel } from "@verity/runtime";
 import {
   createVerityClient,
   decodeOutput,
@@ -711,6 +712,7 @@ describe("explorer in headless Chromium", function () {
         uri: pathToFileURL(file).href,
         inputShape: [1, 16],
         outputShape: [1, 1],
+        check: checkModel,
       });
       const refused = await relay(model.modelId);
       expect(refused.status).to.equal(502);

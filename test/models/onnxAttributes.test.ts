@@ -6,30 +6,8 @@ import {
   resolveShape,
   staticShape,
   OnnxFormatError,
-  type OnnxGraph,
 } from "@verity/models";
-
-/** A Constant node whose `value` is a TENSOR attribute, added to a dynamic-batch input. */
-export function dynamicBatchGraph(): OnnxGraph {
-  return {
-    name: "dynamic",
-    irVersion: 8,
-    opsetVersion: 13,
-    inputs: [{ name: "x", shape: ["batch", 4] }],
-    outputs: [{ name: "y", shape: ["batch", 4] }],
-    initializers: [],
-    nodes: [
-      {
-        opType: "Constant",
-        name: "c",
-        inputs: [],
-        outputs: ["c"],
-        attributes: { value: { name: "", dims: [4], data: Float32Array.from([1, 2, 3, 4]) } },
-      },
-      { opType: "Add", name: "add", inputs: ["x", "c"], outputs: ["y"], attributes: {} },
-    ],
-  };
-}
+import { dynamicBatchGraph } from "./graphs.js";
 
 describe("ONNX reader: tensor attributes and open dimensions", () => {
   it("decodes a TENSOR attribute and round-trips it through encodeOnnx", () => {

@@ -1,19 +1,8 @@
 import { expect } from "chai";
 import { MAX_RESULT_OUTPUT_BYTES } from "@verity/contracts";
-import { encodeOnnx, sampleModel, type OnnxGraph } from "@verity/models";
+import { encodeOnnx, sampleModel } from "@verity/models";
 import { ModelCheckError, checkModel } from "@verity/runtime";
-
-function oneNode(opType: string, inputShape: number[], outputShape: number[]): OnnxGraph {
-  return {
-    name: opType,
-    irVersion: 8,
-    opsetVersion: 13,
-    inputs: [{ name: "x", shape: inputShape }],
-    outputs: [{ name: "y", shape: outputShape }],
-    initializers: [],
-    nodes: [{ opType, name: "n", inputs: ["x"], outputs: ["y"], attributes: {} }],
-  };
-}
+import { oneNode } from "../models/graphs.js";
 
 async function refusal(promise: Promise<void>): Promise<ModelCheckError> {
   try {

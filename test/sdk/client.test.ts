@@ -5,7 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Wallet, parseEther, sha256 } from "ethers";
-import { decodeTensor, describeHubSource, encodeTensor, quantize } from "@verity/contracts";
+import {
+  decodeTensor,
+  describeHubSource,
+  encodeTensor,
+  encodedTensorLength,
+  quantize,
+} from "@verity/contracts";
 import { DEFAULT_DEPLOYMENTS_DIR, writeDevnetRecord } from "@verity/contracts/deployments";
 import {
   ACCOUNTS,
@@ -21,6 +27,7 @@ import {
   ChainMismatchError,
   ContractNotDeployedError,
   ContractRevertError,
+  InputTooLargeError,
   InvalidInputError,
   ModelNotFoundError,
   RequestNotFoundError,
@@ -39,7 +46,7 @@ import {
   waitForResult,
   type VerityClient,
 } from "@verity/sdk";
-import { createModelRunner } from "@verity/runtime";
+import { checkModel, createModelRunner } from "@verity/runtime";
 import type { ModelRunner } from "@verity/contracts";
 import { expectedOutput } from "../worker/support.js";
 
@@ -220,6 +227,7 @@ describe("sdk against a local node and a real worker", function () {
       const { model, gasUsed } = await registerModel(client, {
         ...(await readModelFile(path)),
         feeWei: parseEther("0.002"),
+        check: checkModel,
       });
       expect(model.modelId).to.equal(sha256(bytes));
       expect(model.inputShape).to.deep.equal([1, 16]);
@@ -236,11 +244,45 @@ describe("sdk against a local node and a real worker", function () {
       ]);
 
       const again = await rejection(
-        registerModel(client, await readModelFile(path)),
+        registerModel(client, { ...(await readModelFile(path)), check: checkModel }),
         ContractRevertError,
       );
       expect(again.errorName).to.equal("ModelAlreadyRegistered");
       expect(again.shortMessage).to.equal(`Model ${model.modelId} is already registered.`);
+    });
+
+    it("runs the check before sending, and refuses an input no request could carry unchecked", async () => {
+      const nonce = await devnet.provider.getTransactionCount(client.account!);
+      const checked: unknown[] = [];
+      const refusal = new Error("the check refused it");
+      const thrown = await rejection(
+        registerModel(client, {
+          bytes: encodeOnnx({ ...credit.graph, name: "checked" }),
+          uri: "file:///checked.onnx",
+          inputShape: [1, 16],
+          outputShape: [1, 1],
+          check: async (bytes, shapes) => {
+            checked.push(shapes);
+            throw refusal;
+          },
+        }),
+        Error,
+      );
+      // What the check throws reaches the caller as it is (ModelCheckError keeps its fix).
+      expect(thrown).to.equal(refusal);
+      expect(checked).to.deep.equal([{ inputShape: [1, 16], outputShape: [1, 1] }]);
+      const large = await rejection(
+        registerModel(client, {
+          bytes: encodeOnnx({ ...credit.graph, name: "large" }),
+          uri: "file:///large.onnx",
+          inputShape: [1, 20_000],
+          outputShape: [1, 1],
+          check: () => Promise.reject(new Error("the check must not run")),
+        }),
+        InputTooLargeError,
+      );
+      expect(large.inputBytes).to.equal(encodedTensorLength([1, 20_000]));
+      expect(await devnet.provider.getTransactionCount(client.account!)).to.equal(nonce);
     });
 
     it("readModelFile refuses a file that is not an ONNX model, or is missing, naming it", async () => {
@@ -345,7 +387,10 @@ describe("sdk against a local node and a real worker", function () {
       const graph = { ...credit.graph, name: "credit-risk-swapped" };
       const path = join(dir, "swapped.onnx");
       await writeFile(path, encodeOnnx(graph));
-      const { model } = await registerModel(client, await readModelFile(path));
+      const { model } = await registerModel(client, {
+        ...(await readModelFile(path)),
+        check: checkModel,
+      });
       const asked = await requestInference(client, {
         modelId: model.modelId,
         input: credit.sampleInput(9),
@@ -372,6 +417,7 @@ describe("sdk against a local node and a real worker", function () {
         uri: pathToFileURL(join(dir, "missing.onnx")).href,
         inputShape: credit.inputShape,
         outputShape: credit.outputShape,
+        check: checkModel,
       });
       const { requestId } = await requestInference(client, {
         modelId: ghost.model.modelId,

@@ -21,6 +21,7 @@ import {
   WaitTimeoutError,
 } from "@verity/sdk";
 import {
+  ModelRefusedError,
   infer,
   modelList,
   modelRegister,
@@ -49,6 +50,11 @@ usage: verity [global options] <command> [options]
 commands:
   model register <file.onnx>   register an ONNX model (id = SHA-256 of the file, shapes read from it)
       [--uri <uri>] [--decimals 6] [--fee-eth 0] [--modes ATTESTED[,ZK]] [--previous-version <id>]
+      [--input-shape 1,3,224,224] [--output-shape 1,1000]
+                               the shapes to register when the graph leaves a dimension open
+                               (an export with a dynamic batch); before anything is sent the
+                               model is loaded and run once in the canonical executor, and one
+                               that would fail every request is refused (exit 5, with the fix)
   model list                   every model registered on the hub
   model show <model>           one model: owner, uri, shapes, decimals, fee, modes, status
   model fee <model> <ether>    set the fee the model's owner earns per inference (owner only)
@@ -101,7 +107,8 @@ exit codes:
   4 the chain refused or does not know it (contract revert, the node refusing the
     transaction, unknown model or request, a result that cannot or need not be challenged, a
     request that cannot be refunded yet)
-  5 unusable file or input (bad --input, not an ONNX model)   6 a wait timed out
+  5 unusable file or input (bad --input, not an ONNX model, a model that would fail every
+    request)   6 a wait timed out
   7 verify: the result does NOT match
 Every error says what went wrong and what to fix. See docs/getting-started.md.`;
 
@@ -123,6 +130,8 @@ const COMMAND_OPTIONS: Record<string, Options> = {
     "fee-eth": { type: "string" },
     modes: { type: "string" },
     "previous-version": { type: "string" },
+    "input-shape": { type: "string" },
+    "output-shape": { type: "string" },
   },
   "model list": {},
   "model show": {},
@@ -252,6 +261,8 @@ async function run(argv: string[], out: Output): Promise<ExitCode> {
         feeEth: string("fee-eth"),
         modes: string("modes"),
         previousVersion: string("previous-version"),
+        inputShape: optionalShape("--input-shape", string("input-shape")),
+        outputShape: optionalShape("--output-shape", string("output-shape")),
       });
     case "model list":
       if (parsed.positionals.length > 0) positional("nothing");
@@ -392,6 +403,21 @@ function optionalInteger(flag: string, value: string | undefined): number | unde
   return Number(value);
 }
 
+/** `1,3,224,224`: every dimension a positive whole number, nothing else between the commas. */
+function optionalShape(flag: string, value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const dims = value.split(",").map((dim) => dim.trim());
+  const bad = dims.find((dim) => !/^[1-9]\d*$/.test(dim));
+  if (bad !== undefined) {
+    throw new UsageError(
+      `${flag} must be dimensions separated by commas, each a whole number above 0; ` +
+        `"${value}" has ${bad === "" ? "an empty one" : `"${bad}"`}`,
+      `pass e.g. ${flag} 1,16 (no brackets or spaces needed; a dynamic batch dimension is 1).`,
+    );
+  }
+  return dims.map(Number);
+}
+
 function chainIdOf(value: string | undefined): bigint | undefined {
   const chainId = optionalInteger("--chain-id", value);
   return chainId === undefined ? undefined : BigInt(chainId);
@@ -435,6 +461,7 @@ export function exitCodeOf(error: unknown): ExitCode {
   if (
     error instanceof InvalidInputError ||
     error instanceof ModelFileError ||
+    error instanceof ModelRefusedError ||
     error instanceof TensorValueError
   ) {
     return EXIT.input;

@@ -2,13 +2,16 @@ import { readFile } from "node:fs/promises";
 import { parseEther, sha256, type BytesLike } from "ethers";
 import { ProofMode, enumName } from "@verity/contracts";
 import {
+  ModelShapeError,
   SAMPLE_MODEL_NAMES,
   readModelFile,
   sampleModel,
   type SampleModelName,
 } from "@verity/models";
-import { createModelRunner } from "@verity/runtime";
+import { ModelCheckError, checkModel, createModelRunner } from "@verity/runtime";
 import {
+  BaseError,
+  InputTooLargeError,
   InvalidInputError,
   ModelFileError,
   createVerityClient,
@@ -183,6 +186,46 @@ export interface ModelRegisterOptions {
   feeEth?: string;
   modes?: string;
   previousVersion?: string;
+  /** `--input-shape` / `--output-shape`: for a graph that leaves a dimension open. */
+  inputShape?: number[];
+  outputShape?: number[];
+}
+
+/**
+ * A model file that is an ONNX model but cannot be registered as it stands: a shape the flags
+ * must decide, or a model the canonical executor would fail on for every request.
+ */
+export class ModelRefusedError extends BaseError {
+  override name = "ModelRefusedError";
+  constructor(path: string, problem: string, fix: string, cause?: unknown) {
+    super(`Cannot register ${path}: ${problem}`, { cause, fix });
+  }
+}
+
+/**
+ * The flag that decides a graph's shape, e.g. `--input-shape 1,4` for an input [batch, 4]. An
+ * open first dimension is an exporter's dynamic batch: a request carries one tensor, so 1. Any
+ * other open dimension (an image's height, a sequence length) has no default: it stands as
+ * `<name>`, where the number goes.
+ */
+export function shapeFlagFix(error: ModelShapeError, given: boolean): string {
+  const flag = `--${error.role}-shape`;
+  const notes: string[] = [];
+  const dims = error.graphShape.map((dim, axis) => {
+    if (typeof dim === "number") return String(dim);
+    const name = dim === "" ? `axis ${axis}` : dim;
+    if (axis === 0) {
+      notes.push(`1 replaced \`${name}\`, the open batch dimension: a request is one example`);
+      return "1";
+    }
+    notes.push(`put the size of \`${name}\` where <${name}> stands`);
+    return `<${name}>`;
+  });
+  const suggestion = `${flag} ${dims.join(",")}`;
+  if (notes.length === 0) {
+    return `pass ${suggestion}, the graph's own ${error.role} shape, or leave ${flag} out.`;
+  }
+  return `${given ? "pass" : "add"} ${suggestion} (${notes.join("; ")}).`;
 }
 
 /** `verity model register <file.onnx>` */
@@ -190,12 +233,21 @@ export async function modelRegister(
   context: CommandContext,
   options: ModelRegisterOptions,
 ): Promise<ExitCode> {
+  // The file is read and its shapes decided before connecting: a bad file needs no node.
+  const file = await readModelFile(options.file, {
+    inputShape: options.inputShape,
+    outputShape: options.outputShape,
+  }).catch((error: unknown) => {
+    const problem = (error as Error).message.replace(`${options.file}: `, "");
+    if (error instanceof ModelShapeError) {
+      const given =
+        (error.role === "input" ? options.inputShape : options.outputShape) !== undefined;
+      throw new ModelRefusedError(options.file, problem, shapeFlagFix(error, given), error);
+    }
+    throw new ModelFileError(options.file, problem, error);
+  });
   return withClient(context, async (client) => {
     context.out.progress(`registering ${options.file} from ${client.account}`);
-    const file = await readModelFile(options.file).catch((error: unknown) => {
-      const problem = (error as Error).message.replace(`${options.file}: `, "");
-      throw new ModelFileError(options.file, problem, error);
-    });
     const { model, transactionHash, gasUsed } = await registerModel(client, {
       ...file,
       uri: options.uri ?? file.uri,
@@ -203,6 +255,28 @@ export async function modelRegister(
       feeWei: options.feeEth === undefined ? undefined : parseEther(options.feeEth),
       proofModes: options.modes?.split(",").map((mode) => mode.trim() as ProofModeLike),
       previousVersion: options.previousVersion,
+      // No flag skips this: a model the canonical executor cannot run fails every request, and
+      // workers run that same executor, so there is nothing an operator could register it for.
+      check: async (bytes, shapes) => {
+        context.out.progress(
+          `loading it in the canonical executor and running it once on [${shapes.inputShape.join(", ")}]`,
+        );
+        await checkModel(bytes, shapes).catch((error: unknown) => {
+          if (!(error instanceof ModelCheckError)) throw error;
+          throw new ModelRefusedError(options.file, error.message, error.fix, error);
+        });
+      },
+    }).catch((error: unknown) => {
+      // The SDK words it for a request; here nobody gave an input, the file's shape did.
+      if (!(error instanceof InputTooLargeError)) throw error;
+      throw new ModelRefusedError(
+        options.file,
+        `an input of [${file.inputShape.join(", ")}] encodes to ${error.inputBytes} bytes, more ` +
+          `than the ${error.maxInputBytes} a request may carry: no request could reach it`,
+        "register it for a smaller input: a batch of 1 (--input-shape 1,...), or features, a " +
+          "downsampled image or an embedding instead of raw data.",
+        error,
+      );
     });
     context.out.result(
       `registered model ${model.modelId}\n${describeModel(model)}\ntransaction ${transactionHash} (gas ${gasUsed})`,

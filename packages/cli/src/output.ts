@@ -16,7 +16,8 @@ export const EXIT = {
   network: 3,
   /** The chain refused or does not know it: a contract revert, unknown model or request. */
   rejected: 4,
-  /** A file or an input is unusable: bad input JSON or tensor, not an ONNX model. */
+  /** A file or an input is unusable: bad input JSON or tensor, not an ONNX model, a model that
+   * would fail every request (refused before anything is sent). */
   input: 5,
   /** A wait timed out (`--wait`, `result --wait`). */
   timeout: 6,

@@ -27,7 +27,7 @@ import {
   writeSampleModels,
   type SampleModelName,
 } from "@verity/models";
-import { currentEnvironment, type Environment } from "@verity/runtime";
+import { checkModel, currentEnvironment, type Environment } from "@verity/runtime";
 import VerityModule from "../../../deploy/modules/Verity.js";
 import { startLocalNode, type LocalNode, type LocalNodeOptions } from "./node.js";
 
@@ -223,6 +223,14 @@ async function setUp(node: LocalNode, options: DevnetOptions): Promise<Devnet> {
     const modes = zkModels.has(name)
       ? proofModesMask(ProofMode.ATTESTED, ProofMode.ZK)
       : proofModesMask(ProofMode.ATTESTED);
+    // Registered as `verity model register` would: a sample the canonical executor cannot run
+    // (a generator change) fails here, not on every request. Both samples take about 0.4 s
+    // cold (most of it loading the wasm once), lost in the noise of a 4 s devnet start.
+    const sample = sampleModel(name);
+    await checkModel(sample.bytes, {
+      inputShape: sample.inputShape,
+      outputShape: sample.outputShape,
+    });
     await registerLikeSample(
       owner,
       name,

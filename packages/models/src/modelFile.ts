@@ -29,8 +29,9 @@ export interface ModelFileShapes {
  * than one input and one output; ModelShapeError (one) when a shape is open and not given, or a
  * given shape disagrees with the graph.
  * @example
- * const file = await readModelFile("models/credit-risk.onnx");
- * await registerModel(client, { ...file, uri: "ipfs://bafy..." });
+ * // An export with a dynamic batch ("batch" at axis 0): register it for batches of one.
+ * const file = await readModelFile("model.onnx", { inputShape: [1, 16], outputShape: [1, 1] });
+ * await registerModel(client, { ...file, uri: "ipfs://bafy...", check: checkModel });
  */
 export async function readModelFile(
   path: string,

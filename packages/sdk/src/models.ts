@@ -2,12 +2,14 @@ import { ZeroHash, sha256 } from "ethers";
 import {
   ModelStatus,
   ProofMode,
+  encodedTensorLength,
   enumName,
   proofModesMask,
   type ProofMode as ProofModeValue,
 } from "@verity/contracts";
 import { requireSigner, type VerityClient } from "./client.js";
 import { InvalidInputError, ModelNotFoundError, toVerityError } from "./errors.js";
+import { checkInputLength } from "./tensor.js";
 
 /** A proof mode by its number or its name. */
 export type ProofModeLike = ProofModeValue | keyof typeof ProofMode;
@@ -51,6 +53,15 @@ export interface ModelInfo {
   zk?: { circuitHash: string; verifyingKeyHash: string; verifier: string };
 }
 
+/**
+ * Loads and runs a model as the workers would, and throws when it would fail every request:
+ * `checkModel` of @verity/runtime, or one of your own.
+ */
+export type ModelCheck = (
+  bytes: Uint8Array,
+  shapes: { inputShape: readonly number[]; outputShape: readonly number[] },
+) => Promise<void>;
+
 export interface RegisterModelParameters {
   /** The ONNX file's bytes: their SHA-256 is the model id. */
   bytes: Uint8Array;
@@ -67,6 +78,13 @@ export interface RegisterModelParameters {
   proofModes?: readonly ProofModeLike[];
   /** The model this one replaces (same owner), or none. */
   previousVersion?: string;
+  /**
+   * Run before anything is sent: `checkModel` of @verity/runtime loads the model in the
+   * canonical executor and refuses one whose operators, shapes or output size would fail every
+   * request. Required, so that skipping it is a decision: `false` registers unchecked (this
+   * package runs no models, so it cannot check on its own).
+   */
+  check: ModelCheck | false;
 }
 
 export interface RegisterModelReturnType {
@@ -80,13 +98,21 @@ export interface RegisterModelReturnType {
  * refuse bytes with another hash. In Node, `readModelFile` of @verity/models reads a file's
  * bytes, `file://` url and shapes (this package reads no files: it runs in a page too).
  *
- * @throws ContractRevertError (e.g. `ModelAlreadyRegistered`, `InvalidShape`) when the registry
- * refuses it.
+ * Before sending, it refuses an input shape whose tensor no request could carry and runs
+ * `check`, so a model that would fail every request costs no gas and no one's fee.
+ *
+ * @throws InputTooLargeError when one input tensor would be longer than `MAX_INPUT_BYTES`; what
+ * `check` throws (`ModelCheckError` of @verity/runtime, with its `fix`), unchanged;
+ * ContractRevertError (e.g. `ModelAlreadyRegistered`, `InvalidShape`) when the registry refuses it.
  * @example
  * import { readModelFile } from "@verity/models";
+ * import { checkModel } from "@verity/runtime";
  * const { model } = await registerModel(client, {
+ *   // An export with an open batch dim needs its shapes given:
+ *   // readModelFile(path, { inputShape: [1, 16], outputShape: [1, 1] }).
  *   ...(await readModelFile("models/credit-risk.onnx")),
  *   feeWei: parseEther("0.001"),
+ *   check: checkModel,
  * });
  * console.log(model.modelId, model.inputShape); // 0x..., [1, 16]
  */
@@ -95,7 +121,12 @@ export async function registerModel(
   parameters: RegisterModelParameters,
 ): Promise<RegisterModelReturnType> {
   const signer = requireSigner(client, "registerModel");
-  const { bytes, uri } = parameters;
+  const { bytes, uri, check } = parameters;
+  // The registry would revert with InputTooLarge; saying so here costs no gas and names the limit.
+  checkInputLength(encodedTensorLength(parameters.inputShape));
+  if (check !== false) {
+    await check(bytes, { inputShape: parameters.inputShape, outputShape: parameters.outputShape });
+  }
   const modelId = sha256(bytes);
   const spec = {
     uri,
