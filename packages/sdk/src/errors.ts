@@ -232,8 +232,8 @@ export class ModelFileError extends BaseError {
     super(`Cannot register ${path}: ${problem}`, {
       cause,
       fix:
-        "pass an ONNX file with one input and one output of fixed shape (export with a fixed " +
-        "batch size, e.g. 1), or give the shapes explicitly.",
+        "pass an ONNX file with one input and one output; for open (dynamic) dimensions give " +
+        "the shapes with --input-shape and --output-shape (e.g. --input-shape 1,4).",
     });
   }
 }
