@@ -94,13 +94,11 @@ for (const setup of NODES) {
 
     if (automine) {
       it("refunds a request past its deadline on an idle chain, with no other transaction", async () => {
-        const server = await startModelServer({ "/missing.onnx": (respond) => respond(404) });
+        // A uri that never answers: the worker retries until the deadline and cannot report
+        // (a 404 it would report at once, and the request would fail instead).
+        const server = await startModelServer({ "/hangs.onnx": () => {} });
         try {
-          const modelId = await registerModel(
-            devnet,
-            randomBytes(64),
-            `${server.url}/missing.onnx`,
-          );
+          const modelId = await registerModel(devnet, randomBytes(64), `${server.url}/hangs.onnx`);
           const req = await request(devnet, "credit-risk", sampleInput("credit-risk", 9), {
             modelId,
             deadlineSeconds: 4,

@@ -196,7 +196,7 @@ for (const node of ["hardhat", "anvil"] as const)
       });
       await worker.waitForLog(
         (line) =>
-          String(line.err ?? "").includes("SHA-256") || String(line.err ?? "").includes("hash"),
+          line.reason === "ModelHashMismatch" && String(line.detail ?? "").includes("hash to"),
       );
       // Long before the deadline: the requester is refunded when the report lands.
       await waitForStatus(devnet, [req.id], [RequestStatus.Failed]);
