@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -411,10 +413,14 @@ describe("sdk against a local node and a real worker", function () {
         InvalidInputError,
       );
       expect(short.shortMessage).to.match(/takes 16 values .*got 3/);
-      // A model nobody can fetch: no worker answers it.
+      // A model whose uri never answers: the worker keeps retrying (a missing file it would
+      // report as ModelUnavailable at once), so the request stays Pending.
+      const silent = createServer(() => {});
+      await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+      const { port } = silent.address() as AddressInfo;
       const ghost = await registerModel(client, {
         bytes: encodeOnnx({ ...credit.graph, name: "ghost" }),
-        uri: pathToFileURL(join(dir, "missing.onnx")).href,
+        uri: `http://127.0.0.1:${port}/ghost.onnx`,
         inputShape: credit.inputShape,
         outputShape: credit.outputShape,
         check: checkModel,
@@ -427,7 +433,8 @@ describe("sdk against a local node and a real worker", function () {
       const timeout = await rejection(
         waitForResult(client, { requestId, timeoutMs: 300 }),
         WaitTimeoutError,
-      );
+      ).finally(() => silent.closeAllConnections());
+      silent.close();
       expect(timeout.shortMessage).to.equal(`Request ${requestId} is still Pending after 300 ms.`);
       expect((await getResult(client, requestId)).result).to.equal(undefined);
       const none = await rejection(
