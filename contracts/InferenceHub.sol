@@ -327,10 +327,7 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
             }
             return;
         }
-        // An overturned failure report was refunded when it was made: nothing more is owed.
-        if (failureReport)
-            _commitments[request.id] = RequestCommitment.tag(0, RequestStatus.Refunded);
-        else _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
+        _closeOverturned(request, failureReport);
         uint256 slashedWei = WORKER_REGISTRY.slash(
             submission.worker,
             _disputeConfig.slashAmountWei
@@ -352,11 +349,8 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         _requireChallenged(request, submission, challengeRecord);
         uint64 expiresAt = challengeRecord.challengedAt + _disputeConfig.disputeTimeoutSeconds;
         if (block.timestamp < expiresAt) revert DisputeNotExpired(request.id, expiresAt);
-        // Nobody decided: a failure report no longer stands, as a result would not settle. It
-        // was refunded when it was made.
-        if (_isFailureReport(submission.outputHash))
-            _commitments[request.id] = RequestCommitment.tag(0, RequestStatus.Refunded);
-        else _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
+        // Nobody decided: the answer no longer stands, as if it had been overturned.
+        _closeOverturned(request, _isFailureReport(submission.outputHash));
         _balances[challengeRecord.challenger] += challengeRecord.bondWei;
         emit ChallengeExpired(request.id);
     }
@@ -581,6 +575,14 @@ contract InferenceHub is IInferenceHub, AccessControl, EIP712 {
         request.challengeWindowSeconds = cfg.challengeWindowSeconds;
         request.proofMode = proofMode;
         request.zkVerifier = terms.zkVerifier;
+    }
+
+    /// @dev Ends a disputed answer that does not stand as `Refunded`. A result's requester is
+    /// refunded now; a failure report's was refunded when it was made, so nothing more is owed.
+    function _closeOverturned(Request calldata request, bool failureReport) private {
+        if (failureReport)
+            _commitments[request.id] = RequestCommitment.tag(0, RequestStatus.Refunded);
+        else _closeAndRefund(request, RequestStatus.Refunded, FailureReason.None);
     }
 
     /// @dev Records a failure report that is the worker's word. The requester is refunded now,
